@@ -1,0 +1,49 @@
+package io.agentgateway;
+
+import io.agentgateway.config.InvalidConfigurationException;
+import org.apache.camel.main.Main;
+
+/**
+ * Starts the gateway. Wiring lives in {@link io.agentgateway.config.GatewayConfiguration}; routes are found by
+ * package scan (Java) and in {@code routes/*.yaml}.
+ */
+public final class App {
+
+    /** Exit code for a setting the gateway cannot run with. */
+    public static final int EXIT_BAD_CONFIGURATION = 2;
+
+    private App() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (Boolean.parseBoolean(System.getenv("GATEWAY__VIRTUAL_THREADS"))) {
+            // read once by Camel's thread factory, so it must be set before Camel starts
+            System.setProperty("camel.threads.virtual.enabled", "true");
+        }
+        Main main = new Main(App.class);
+        ConfigLocations.apply(main);
+        int exitCode;
+        try {
+            exitCode = main.run(args);
+        } catch (Exception e) {
+            InvalidConfigurationException bad = findBadConfiguration(e);
+            if (bad == null) {
+                throw e;
+            }
+            System.err.println("agent-gateway: invalid configuration: " + bad.getMessage());
+            exitCode = EXIT_BAD_CONFIGURATION;
+        }
+        if (exitCode != 0) {
+            System.exit(exitCode);
+        }
+    }
+
+    private static InvalidConfigurationException findBadConfiguration(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof InvalidConfigurationException bad) {
+                return bad;
+            }
+        }
+        return null;
+    }
+}

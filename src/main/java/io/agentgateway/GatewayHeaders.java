@@ -1,0 +1,31 @@
+package io.agentgateway;
+
+import org.apache.camel.component.vertx.websocket.VertxWebsocketConstants;
+
+/**
+ * Names of the message headers and exchange properties that the gateway's routes share. Routes and YAML files
+ * refer to these names; change one here and in the YAML routes together.
+ */
+public final class GatewayHeaders {
+
+    /** Header: the session the frame belongs to (the {@code {session_id}} path parameter). */
+    public static final String SESSION_ID = "session_id";
+
+    /** Header: the WebSocket connection's key, unique per socket (set by the vertx-websocket consumer). */
+    public static final String CONNECTION_KEY = VertxWebsocketConstants.CONNECTION_KEY;
+
+    /** Header: OPEN, MESSAGE or CLOSE, from the vertx-websocket consumer. */
+    public static final String WS_EVENT = VertxWebsocketConstants.EVENT;
+
+    /** Header: the {@code type} of a validated client frame, used by the dispatch route's content-based router. */
+    public static final String MESSAGE_TYPE = "GatewayMessageType";
+
+    /** Exchange property: the parsed client frame ({@link io.agentgateway.protocol.ClientFrame}). */
+    public static final String FRAME = "GatewayFrame";
+
+    /** Exchange property: the chat turn being streamed ({@link io.agentgateway.stream.Turn}). */
+    public static final String TURN = "GatewayTurn";
+
+    private GatewayHeaders() {
+    }
+}

@@ -1,0 +1,139 @@
+package io.agentgateway.config;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentgateway.auth.HandshakeGuard;
+import io.agentgateway.auth.TokenVerifier;
+import io.agentgateway.demo.DemoAgent;
+import io.agentgateway.http.GatewayHttpServer;
+import io.agentgateway.http.HealthReport;
+import io.agentgateway.protocol.FrameParser;
+import io.agentgateway.protocol.FrameValidator;
+import io.agentgateway.protocol.ServerFrames;
+import io.agentgateway.routes.FailureReplier;
+import io.agentgateway.session.ConversationHistory;
+import io.agentgateway.session.InMemoryConversationHistory;
+import io.agentgateway.session.InMemorySessionRegistry;
+import io.agentgateway.session.SessionRegistry;
+import io.agentgateway.session.SessionReplies;
+import io.agentgateway.session.SocketLifecycle;
+import io.agentgateway.stream.AgentFailures;
+import io.agentgateway.stream.AgentRequestBuilder;
+import io.agentgateway.stream.AgentStreamRelay;
+import io.agentgateway.stream.InMemoryStreamRegistry;
+import io.agentgateway.stream.StreamRegistry;
+import io.agentgateway.stream.TurnControl;
+import io.agentgateway.ws.GatewayWebsocketComponent;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Configuration;
+import org.apache.camel.component.http.HttpComponent;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerConfiguration;
+import org.apache.camel.spi.PropertiesComponent;
+import org.apache.camel.spi.Registry;
+import org.apache.camel.support.service.ServiceSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Wires the gateway: reads and checks the settings, binds the state beans (in-memory implementations) and the
+ * processors the routes refer to by name, and starts the one HTTP server.
+ */
+@Configuration
+public class GatewayConfiguration implements CamelConfiguration {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayConfiguration.class);
+
+    @Override
+    public void configure(CamelContext context) throws Exception {
+        PropertiesComponent properties = context.getPropertiesComponent();
+        GatewaySettings settings = GatewaySettings.load(properties);
+        if (settings.usesDemoAgent() && settings.port() == 0) {
+            throw new InvalidConfigurationException("PORT (gateway.http.port) = '0' cannot be used with the built-in "
+                    + "demo agent, which is called on the gateway's own port: set PORT or GATEWAY__AGENT_URL");
+        }
+        // values the YAML routes use, derived from the settings
+        properties.addOverrideProperty("gateway.agent.endpoint", settings.agentEndpoint());
+        properties.addOverrideProperty("gateway.agent.timeout-ms", Long.toString(settings.requestTimeout().toMillis()));
+        properties.addOverrideProperty("gateway.demo-agent.enabled", Boolean.toString(settings.usesDemoAgent()));
+
+        if (settings.debug()) {
+            ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.agentgateway"))
+                    .setLevel(ch.qos.logback.classic.Level.DEBUG);
+        }
+        if (settings.fixedSecret().isEmpty()) {
+            LOG.warn("FIXED_SECRET is not set: WebSocket authentication is OFF and anyone can connect");
+        }
+        if (settings.usesDemoAgent()) {
+            LOG.info("GATEWAY__AGENT_URL is not set: answering with the built-in demo agent at {}",
+                    settings.agentEndpoint());
+        }
+
+        Registry registry = context.getRegistry();
+        ObjectMapper mapper = new ObjectMapper();
+        ServerFrames frames = new ServerFrames(mapper);
+        SessionRegistry sessions = new InMemorySessionRegistry();
+        StreamRegistry streams = new InMemoryStreamRegistry();
+        ConversationHistory history = new InMemoryConversationHistory(settings.historyMaxMessages());
+
+        registry.bind("gatewaySettings", settings);
+        registry.bind("jsonMapper", mapper);
+        registry.bind("sessionRegistry", SessionRegistry.class, sessions);
+        registry.bind("streamRegistry", StreamRegistry.class, streams);
+        registry.bind("conversationHistory", ConversationHistory.class, history);
+
+        registry.bind("socketLifecycle", new SocketLifecycle(sessions, streams, history));
+        registry.bind("frameValidator", new FrameValidator(new FrameParser(mapper, FrameParser.CHAT_TYPES)));
+        registry.bind("turnControl", new TurnControl(sessions, streams, frames, settings.agentMaxStreams()));
+        registry.bind("agentRequestBuilder", new AgentRequestBuilder(mapper, history, settings.agentModel()));
+        registry.bind("agentStreamRelay", new AgentStreamRelay(mapper, history));
+        registry.bind("sessionReplies", new SessionReplies(sessions));
+        registry.bind("failureReplier", new FailureReplier(sessions, frames, new AgentFailures(settings.requestTimeout())));
+        registry.bind("healthReport", new HealthReport(mapper, settings, sessions, streams));
+        registry.bind("demoAgent", new DemoAgent(mapper, settings.demoWordDelay(), settings.demoMaxStreams()));
+
+        // Answers block a thread while they read the agent; on Java 21+ with
+        // camel.main.virtual-threads-enabled=true this pool makes virtual threads.
+        ExecutorService streamPool = context.getExecutorServiceManager().newCachedThreadPool(this, "agent-stream");
+        registry.bind("agentStreamPool", ExecutorService.class, streamPool);
+
+        HttpComponent http = context.getComponent("http", HttpComponent.class);
+        http.setMaxTotalConnections(settings.agentMaxStreams());
+        http.setConnectionsPerRoute(settings.agentMaxStreams());
+
+        // One Vert.x for the HTTP server and the WebSocket component. Platform-http runs route processing on its
+        // worker pool, where each demo answer holds a thread: leave room for the other requests.
+        Vertx vertx = Vertx.vertx(new VertxOptions().setWorkerPoolSize(32 + settings.demoMaxStreams()));
+        registry.bind("vertx", Vertx.class, vertx);
+        context.addService(new VertxCloser(vertx));
+        context.addComponent("vertx-websocket", new GatewayWebsocketComponent(settings.wsMaxMessageBytes()));
+
+        VertxPlatformHttpServerConfiguration server = new VertxPlatformHttpServerConfiguration();
+        server.getCors().setEnabled(true);
+        server.getCors().setOrigins(settings.corsOrigins().contains("*") ? List.of() : settings.corsOrigins());
+        Optional<TokenVerifier> verifier = settings.fixedSecret().map(s -> new TokenVerifier(s, Clock.systemUTC()));
+        HandshakeGuard guard = new HandshakeGuard(verifier, settings.corsOrigins());
+        context.addService(new GatewayHttpServer(server, settings.host(), settings.port(), settings.wsMaxMessageBytes(),
+                List.of(new GatewayHttpServer.Guard(List.of("/ws", "/ws/*"), guard))));
+    }
+
+    /** Closes the shared Vert.x after the server that uses it has stopped. */
+    private static final class VertxCloser extends ServiceSupport {
+        private final Vertx vertx;
+
+        VertxCloser(Vertx vertx) {
+            this.vertx = vertx;
+        }
+
+        @Override
+        protected void doStop() throws Exception {
+            vertx.close().toCompletionStage().toCompletableFuture().get();
+        }
+    }
+}

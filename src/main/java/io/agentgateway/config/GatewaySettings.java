@@ -1,0 +1,173 @@
+package io.agentgateway.config;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+
+import org.apache.camel.spi.PropertiesComponent;
+
+/**
+ * The gateway's settings, read once from the property placeholders (application.properties, overridden by
+ * environment variables) and checked, so that a bad value stops start-up with one line naming it.
+ *
+ * @param host              address the HTTP/WebSocket server binds
+ * @param port              port of the HTTP/WebSocket server
+ * @param debug             more logging
+ * @param agentUrl          the agent's chat-completions URL, empty for the built-in demo agent
+ * @param agentModel        the {@code model} sent to the agent
+ * @param requestTimeout    how long the agent may stay silent before a turn fails
+ * @param agentMaxStreams   how many answers may stream at once
+ * @param internalApiKey    the key trusted services send in {@code X-Internal-Auth}, empty to refuse them all
+ * @param fixedSecret       secret for WebSocket tokens, empty for no WebSocket auth
+ * @param corsOrigins       allowed browser origins, {@code *} for any
+ * @param wsMaxMessageBytes largest WebSocket message accepted
+ * @param historyMaxMessages chat messages (user and assistant) kept per session and sent to the agent
+ * @param demoAgentPath     path the demo agent is served on
+ * @param demoWordDelay     pause between the demo agent's words
+ * @param demoMaxStreams    answers the demo agent streams at once before it answers 503
+ */
+public record GatewaySettings(
+        String host,
+        int port,
+        boolean debug,
+        Optional<URI> agentUrl,
+        String agentModel,
+        Duration requestTimeout,
+        int agentMaxStreams,
+        Optional<String> internalApiKey,
+        Optional<String> fixedSecret,
+        List<String> corsOrigins,
+        int wsMaxMessageBytes,
+        int historyMaxMessages,
+        String demoAgentPath,
+        Duration demoWordDelay,
+        int demoMaxStreams) {
+
+    /** Reads and checks every setting. */
+    public static GatewaySettings load(PropertiesComponent properties) {
+        Reader r = new Reader(key -> properties.resolveProperty(key).orElse(""));
+        return new GatewaySettings(
+                r.nonBlank("gateway.http.host", "HOST"),
+                r.integer("gateway.http.port", "PORT", 0, 65535),
+                r.bool("gateway.debug", "DEBUG"),
+                r.url("gateway.agent.url", "GATEWAY__AGENT_URL"),
+                r.nonBlank("gateway.agent.model", "GATEWAY__AGENT_MODEL"),
+                r.seconds("gateway.request-timeout", "GATEWAY__REQUEST_TIMEOUT"),
+                r.integer("gateway.agent.max-streams", "GATEWAY__AGENT_MAX_STREAMS", 1, 1_000_000),
+                r.optional("gateway.internal-api-key", "GATEWAY__INTERNAL_API_KEY"),
+                r.optional("gateway.auth.fixed-secret", "FIXED_SECRET"),
+                r.list("gateway.cors.origins", "CORS_ORIGINS"),
+                r.integer("gateway.ws.max-message-bytes", "GATEWAY__WS_MAX_MESSAGE_BYTES", 64, 64 * 1024 * 1024),
+                r.integer("gateway.history.max-messages", "GATEWAY__HISTORY_MAX_MESSAGES", 0, 10_000),
+                r.path("gateway.demo-agent.path"),
+                Duration.ofMillis(r.integer("gateway.demo-agent.word-delay-ms", "GATEWAY__DEMO_WORD_DELAY_MS", 0, 60_000)),
+                r.integer("gateway.demo-agent.max-streams", "GATEWAY__DEMO_MAX_STREAMS", 1, 10_000));
+    }
+
+    /** The URL the agent-http route calls: the configured agent, or the demo agent on this server. */
+    public String agentEndpoint() {
+        return agentUrl.map(URI::toString)
+                .orElseGet(() -> "http://127.0.0.1:" + port + demoAgentPath);
+    }
+
+    public boolean usesDemoAgent() {
+        return agentUrl.isEmpty();
+    }
+
+    /** Reads one setting at a time and names it in the error when its value is unusable. */
+    private record Reader(Function<String, String> lookup) {
+
+        private String raw(String key) {
+            return lookup.apply(key).trim();
+        }
+
+        private static InvalidConfigurationException invalid(String key, String env, String value, String why) {
+            String name = env == null ? key : env + " (" + key + ")";
+            return new InvalidConfigurationException(name + " = '" + value + "' " + why);
+        }
+
+        String nonBlank(String key, String env) {
+            String v = raw(key);
+            if (v.isEmpty()) {
+                throw invalid(key, env, v, "must not be empty");
+            }
+            return v;
+        }
+
+        Optional<String> optional(String key, String env) {
+            String v = raw(key);
+            return v.isEmpty() ? Optional.empty() : Optional.of(v);
+        }
+
+        int integer(String key, String env, int min, int max) {
+            String v = raw(key);
+            try {
+                int n = Integer.parseInt(v);
+                if (n < min || n > max) {
+                    throw invalid(key, env, v, "must be between " + min + " and " + max);
+                }
+                return n;
+            } catch (NumberFormatException e) {
+                throw invalid(key, env, v, "is not a whole number");
+            }
+        }
+
+        boolean bool(String key, String env) {
+            String v = raw(key).toLowerCase();
+            return switch (v) {
+                case "true", "1", "yes", "on" -> true;
+                case "false", "0", "no", "off", "" -> false;
+                default -> throw invalid(key, env, v, "must be true or false");
+            };
+        }
+
+        Duration seconds(String key, String env) {
+            String v = raw(key);
+            double s;
+            try {
+                s = Double.parseDouble(v);
+            } catch (NumberFormatException e) {
+                throw invalid(key, env, v, "is not a number of seconds");
+            }
+            if (!(s > 0) || Double.isInfinite(s) || s > 86_400) {
+                throw invalid(key, env, v, "must be a number of seconds above 0 and at most 86400");
+            }
+            return Duration.ofMillis(Math.max(1, Math.round(s * 1000)));
+        }
+
+        Optional<URI> url(String key, String env) {
+            String v = raw(key);
+            if (v.isEmpty()) {
+                return Optional.empty();
+            }
+            try {
+                URI uri = new URI(v);
+                String scheme = uri.getScheme();
+                if (scheme == null || !(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
+                    throw invalid(key, env, v, "must be an absolute http:// or https:// URL");
+                }
+                return Optional.of(uri);
+            } catch (java.net.URISyntaxException e) {
+                throw invalid(key, env, v, "is not a valid URL: " + e.getReason());
+            }
+        }
+
+        List<String> list(String key, String env) {
+            String v = raw(key);
+            if (v.isEmpty()) {
+                return List.of("*");
+            }
+            return List.of(v.split("\\s*,\\s*"));
+        }
+
+        String path(String key) {
+            String v = raw(key);
+            if (!v.startsWith("/")) {
+                throw invalid(key, null, v, "must start with /");
+            }
+            return v;
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package io.agentgateway.protocol;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * Turns a WebSocket message into a {@link ClientFrame}, or a {@link ProtocolException} whose message tells the
+ * client exactly what is wrong. Stateless.
+ */
+public final class FrameParser {
+
+    /** Message types accepted on {@code /ws/{session_id}}. */
+    public static final Set<String> CHAT_TYPES = Set.of(ClientFrame.UserMessage.TYPE, ClientFrame.Cancel.TYPE);
+
+    private final ObjectMapper mapper;
+    private final Set<String> acceptedTypes;
+
+    public FrameParser(ObjectMapper mapper, Set<String> acceptedTypes) {
+        this.mapper = mapper;
+        this.acceptedTypes = acceptedTypes;
+    }
+
+    /** @param payload a String (text frame) or byte[] (binary frame) */
+    public ClientFrame parse(Object payload) {
+        if (payload instanceof byte[]) {
+            throw new ProtocolException("Binary frames are not supported: send JSON as a text frame");
+        }
+        String text = payload instanceof String s ? s : String.valueOf(payload);
+        JsonNode root;
+        try {
+            root = mapper.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new ProtocolException("Invalid message: not valid JSON (" + e.getOriginalMessage() + ")");
+        }
+        if (root == null || !root.isObject()) {
+            throw new ProtocolException("Invalid message: expected a JSON object");
+        }
+        JsonNode type = root.get("type");
+        if (type == null || type.isNull()) {
+            throw new ProtocolException("Invalid message: missing field 'type'");
+        }
+        if (!type.isTextual()) {
+            throw new ProtocolException("Invalid message: field 'type' must be a string");
+        }
+        String t = type.asText();
+        if (!acceptedTypes.contains(t)) {
+            throw new ProtocolException("Unsupported message type: " + t);
+        }
+        return switch (t) {
+            case ClientFrame.UserMessage.TYPE -> userMessage(root);
+            case ClientFrame.Cancel.TYPE -> new ClientFrame.Cancel();
+            default -> throw new ProtocolException("Unsupported message type: " + t);
+        };
+    }
+
+    private static ClientFrame userMessage(JsonNode root) {
+        String content = requiredString(root, "content", ClientFrame.UserMessage.TYPE);
+        if (content.isBlank()) {
+            throw new ProtocolException("Invalid user_message: field 'content' must not be empty");
+        }
+        JsonNode role = root.get("role");
+        if (role != null && !role.isNull()) {
+            if (!role.isTextual()) {
+                throw new ProtocolException("Invalid user_message: field 'role' must be a string");
+            }
+            if (!"user".equals(role.asText())) {
+                throw new ProtocolException("Invalid user_message: field 'role' must be \"user\"");
+            }
+        }
+        return new ClientFrame.UserMessage(content);
+    }
+
+    static String requiredString(JsonNode root, String field, String type) {
+        JsonNode node = root.get(field);
+        if (node == null || node.isNull()) {
+            throw new ProtocolException("Invalid " + type + ": missing field '" + field + "'");
+        }
+        if (!node.isTextual()) {
+            throw new ProtocolException("Invalid " + type + ": field '" + field + "' must be a string");
+        }
+        return node.asText();
+    }
+
+    /** UTF-8 size of a text frame, for logging. */
+    public static int size(String text) {
+        return text.getBytes(StandardCharsets.UTF_8).length;
+    }
+}

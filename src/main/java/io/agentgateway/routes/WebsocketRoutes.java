@@ -1,0 +1,46 @@
+package io.agentgateway.routes;
+
+import io.agentgateway.GatewayHeaders;
+import io.agentgateway.protocol.ClientFrame;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.component.vertx.websocket.VertxWebsocketEvent;
+
+/**
+ * The client socket's life: OPEN registers the session, CLOSE releases it, and every frame goes
+ * validation → content-based routing by {@code type}. Auth ran before the upgrade (HandshakeGuard).
+ */
+public class WebsocketRoutes extends RouteBuilder {
+
+    @Override
+    public void configure() {
+        from("vertx-websocket:/ws/{session_id}?fireWebSocketConnectionEvents=true")
+                .routeId("ws-session").routeConfigurationId(ErrorHandlingConfiguration.ID)
+                .choice()
+                    .when(header(GatewayHeaders.WS_EVENT).isEqualTo(VertxWebsocketEvent.OPEN)).to("direct:ws-open")
+                    .when(header(GatewayHeaders.WS_EVENT).isEqualTo(VertxWebsocketEvent.CLOSE)).to("direct:ws-close")
+                    .otherwise().to("direct:ws-ingress")
+                .end();
+
+        from("direct:ws-open").routeId("ws-open").routeConfigurationId(ErrorHandlingConfiguration.ID)
+                .bean("socketLifecycle", "open");
+
+        from("direct:ws-close").routeId("ws-close").routeConfigurationId(ErrorHandlingConfiguration.ID)
+                .bean("socketLifecycle", "close");
+
+        from("direct:ws-ingress").routeId("ws-ingress").routeConfigurationId(ErrorHandlingConfiguration.ID)
+                .process("frameValidator")
+                .to("direct:dispatch");
+
+        from("direct:dispatch").routeId("dispatch").routeConfigurationId(ErrorHandlingConfiguration.ID)
+                .choice()
+                    .when(header(GatewayHeaders.MESSAGE_TYPE).isEqualTo(ClientFrame.UserMessage.TYPE))
+                        .to("direct:chat-turn")
+                    .when(header(GatewayHeaders.MESSAGE_TYPE).isEqualTo(ClientFrame.Cancel.TYPE))
+                        .to("direct:chat-cancel")
+                .end();
+
+        // Any route may send a frame to a session: body = JSON text, header session_id.
+        from("direct:ws-reply").routeId("ws-reply").routeConfigurationId(ErrorHandlingConfiguration.ID)
+                .process("sessionReplies");
+    }
+}

@@ -1,0 +1,56 @@
+package io.agentgateway.stream;
+
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.concurrent.RejectedExecutionException;
+
+import org.apache.camel.http.base.HttpOperationFailedException;
+import org.apache.hc.client5.http.ConnectTimeoutException;
+
+/** Says in one sentence, for the client, why a turn failed. */
+public final class AgentFailures {
+
+    private final Duration requestTimeout;
+
+    public AgentFailures(Duration requestTimeout) {
+        this.requestTimeout = requestTimeout;
+    }
+
+    public String describe(Throwable failure) {
+        Throwable t = failure;
+        for (int depth = 0; t != null && depth < 8; depth++, t = t.getCause()) {
+            if (t instanceof AgentStreamException) {
+                return t.getMessage();
+            }
+            if (t instanceof HttpOperationFailedException h) {
+                return "Agent answered HTTP " + h.getStatusCode();
+            }
+            if (t instanceof ConnectTimeoutException) {
+                return "Agent unreachable: connect timed out after " + seconds();
+            }
+            if (t instanceof SocketTimeoutException) {
+                return "Agent timed out: nothing received for " + seconds() + " (GATEWAY__REQUEST_TIMEOUT)";
+            }
+            if (t instanceof ConnectException) {
+                return "Agent unreachable: " + t.getMessage();
+            }
+            if (t instanceof UnknownHostException) {
+                return "Agent unreachable: unknown host " + t.getMessage();
+            }
+            if (t instanceof RejectedExecutionException) {
+                return "Gateway busy: too many answers streaming, try again shortly";
+            }
+            if (t instanceof java.io.IOException) {
+                return "Agent stream failed: " + t.getMessage();
+            }
+        }
+        return "Internal error while answering";
+    }
+
+    private String seconds() {
+        long ms = requestTimeout.toMillis();
+        return ms % 1000 == 0 ? (ms / 1000) + " s" : (ms / 1000.0) + " s";
+    }
+}

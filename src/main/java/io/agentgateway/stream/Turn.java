@@ -1,0 +1,135 @@
+package io.agentgateway.stream;
+
+import java.util.function.Consumer;
+
+import io.agentgateway.protocol.ServerFrames;
+import io.agentgateway.session.ClientSocket;
+
+/**
+ * One answer being streamed to one socket. Every frame of the turn goes out through here, under the turn's lock,
+ * so that nothing follows the final frame and exactly one final frame is sent, whichever of completion, failure,
+ * cancel or disconnect comes first.
+ */
+public final class Turn {
+
+    private final String sessionId;
+    private final ClientSocket socket;
+    private final String userContent;
+    private final ServerFrames frames;
+    private final Consumer<Turn> onFinish;
+    private final StringBuilder answer = new StringBuilder();
+
+    private boolean finished;
+    private AgentCall call;
+
+    public Turn(ClientSocket socket, String userContent, ServerFrames frames, Consumer<Turn> onFinish) {
+        this.sessionId = socket.sessionId();
+        this.socket = socket;
+        this.userContent = userContent;
+        this.frames = frames;
+        this.onFinish = onFinish;
+    }
+
+    public String sessionId() {
+        return sessionId;
+    }
+
+    public ClientSocket socket() {
+        return socket;
+    }
+
+    public String userContent() {
+        return userContent;
+    }
+
+    /** Sends a piece of the answer; false once the turn is over (the caller should stop reading). */
+    public synchronized boolean emit(String token) {
+        if (finished) {
+            return false;
+        }
+        answer.append(token);
+        return socket.send(frames.token(token, false, socket.nextSeq()));
+    }
+
+    /** Ends the turn normally; returns the whole answer, or null if the turn had already ended. */
+    public String complete() {
+        String text;
+        synchronized (this) {
+            if (finished) {
+                return null;
+            }
+            finished = true;
+            text = answer.toString();
+            socket.send(frames.token("", true, socket.nextSeq()));
+        }
+        onFinish.accept(this);
+        return text;
+    }
+
+    /** Ends the turn with {@code {"type": "error", ...}}; false if it had already ended. */
+    public boolean fail(String message) {
+        AgentCall toAbort;
+        synchronized (this) {
+            if (finished) {
+                return false;
+            }
+            finished = true;
+            toAbort = call;
+            socket.send(frames.turnError(message, socket.nextSeq()));
+        }
+        abort(toAbort);
+        onFinish.accept(this);
+        return true;
+    }
+
+    /** The client's cancel: final frame with {@code "cancelled": true} now, and the agent call cut off. */
+    public boolean cancel() {
+        AgentCall toAbort;
+        synchronized (this) {
+            if (finished) {
+                return false;
+            }
+            finished = true;
+            toAbort = call;
+            socket.send(frames.cancelled(socket.nextSeq()));
+        }
+        abort(toAbort);
+        onFinish.accept(this);
+        return true;
+    }
+
+    /** The socket is gone: cut the agent call off, send nothing. */
+    public void abandon() {
+        AgentCall toAbort;
+        synchronized (this) {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            toAbort = call;
+        }
+        abort(toAbort);
+        onFinish.accept(this);
+    }
+
+    /** Registers the running agent call; cuts it off at once if the turn already ended (cancelled early). */
+    public void attach(AgentCall agentCall) {
+        synchronized (this) {
+            if (!finished) {
+                call = agentCall;
+                return;
+            }
+        }
+        abort(agentCall);
+    }
+
+    public synchronized boolean isFinished() {
+        return finished;
+    }
+
+    private static void abort(AgentCall c) {
+        if (c != null) {
+            c.abort();
+        }
+    }
+}

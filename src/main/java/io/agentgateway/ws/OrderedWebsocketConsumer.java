@@ -1,0 +1,127 @@
+package io.agentgateway.ws;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.apache.camel.component.vertx.websocket.VertxWebsocketConstants;
+import org.apache.camel.component.vertx.websocket.VertxWebsocketConsumer;
+import org.apache.camel.component.vertx.websocket.VertxWebsocketEndpoint;
+import org.apache.camel.component.vertx.websocket.VertxWebsocketEvent;
+import io.vertx.core.http.HttpClosedException;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The stock consumer hands every event to the Vert.x worker pool unordered, so frames of one socket (and even
+ * its OPEN and CLOSE) can overtake each other. This one puts each connection's events on its own
+ * {@link SerialLane}: in order per socket, concurrent across sockets, and never on an event loop.
+ * <p>
+ * It also answers a message over the size limit (which Vert.x drops, telling only the exception handler)
+ * with an error frame, and pauses a socket whose lane is backed up so a flooding client cannot queue without
+ * bound.
+ */
+public class OrderedWebsocketConsumer extends VertxWebsocketConsumer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(OrderedWebsocketConsumer.class);
+    private static final int PAUSE_AT = 256;
+    private static final int RESUME_AT = 32;
+
+    private final Map<String, Connection> connections = new ConcurrentHashMap<>();
+    private final int maxMessageBytes;
+    private ExecutorService pool;
+
+    private record Connection(SerialLane lane, ServerWebSocket socket) {
+    }
+
+    public OrderedWebsocketConsumer(VertxWebsocketEndpoint endpoint, Processor processor, int maxMessageBytes) {
+        super(endpoint, processor);
+        this.maxMessageBytes = maxMessageBytes;
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        pool = getEndpoint().getCamelContext().getExecutorServiceManager()
+                .newCachedThreadPool(this, "ws-ingress");
+        super.doStart();
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        super.doStop();
+        if (pool != null) {
+            getEndpoint().getCamelContext().getExecutorServiceManager().shutdown(pool);
+            pool = null;
+        }
+        connections.clear();
+    }
+
+    @Override
+    public void onOpen(String connectionKey, SocketAddress remote, RoutingContext routingContext, ServerWebSocket webSocket) {
+        connections.put(connectionKey, new Connection(new SerialLane(pool), webSocket));
+        super.onOpen(connectionKey, remote, routingContext, webSocket);
+    }
+
+    @Override
+    public void onException(String connectionKey, Throwable cause, SocketAddress remote, RoutingContext routingContext) {
+        if (cause instanceof HttpClosedException) {
+            return; // a client that drops TCP without a close frame: the close handler does the clean-up
+        }
+        Connection c = connections.get(connectionKey);
+        if (c != null && cause instanceof IllegalStateException && String.valueOf(cause.getMessage())
+                .contains("overflow max message size")) {
+            c.socket().writeTextMessage(JsonNodeFactory.instance.objectNode()
+                    .put("error", "Message too large: the limit is " + maxMessageBytes + " bytes").toString());
+            return;
+        }
+        super.onException(connectionKey, cause, remote, routingContext);
+    }
+
+    @Override
+    protected void processExchange(Exchange exchange, RoutingContext routingContext) {
+        String key = exchange.getMessage().getHeader(VertxWebsocketConstants.CONNECTION_KEY, String.class);
+        VertxWebsocketEvent event = exchange.getMessage().getHeader(VertxWebsocketConstants.EVENT, VertxWebsocketEvent.class);
+        Connection c = event == VertxWebsocketEvent.CLOSE ? connections.remove(key) : connections.get(key);
+        if (c == null) {
+            // events without OPEN (fireWebSocketConnectionEvents off) still need a lane
+            c = connections.computeIfAbsent(key, k -> new Connection(new SerialLane(pool), null));
+            if (event == VertxWebsocketEvent.CLOSE) {
+                connections.remove(key);
+            }
+        }
+        Connection connection = c;
+        try {
+            connection.lane().execute(() -> run(exchange, connection));
+        } catch (RejectedExecutionException e) {
+            LOG.debug("Dropping {} event of {}: gateway stopping", event, key);
+            releaseExchange(exchange, false);
+            return;
+        }
+        if (connection.socket() != null && event == VertxWebsocketEvent.MESSAGE
+                && connection.lane().pending() > PAUSE_AT) {
+            connection.socket().pause();
+        }
+    }
+
+    private void run(Exchange exchange, Connection connection) {
+        try {
+            createUoW(exchange);
+            getProcessor().process(exchange);
+        } catch (Exception e) {
+            getExceptionHandler().handleException("Error processing WebSocket event", exchange, e);
+        } finally {
+            doneUoW(exchange);
+            releaseExchange(exchange, false);
+            if (connection.socket() != null && connection.lane().pending() < RESUME_AT) {
+                connection.socket().resume();
+            }
+        }
+    }
+}

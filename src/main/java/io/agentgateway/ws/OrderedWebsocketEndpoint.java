@@ -1,0 +1,28 @@
+package io.agentgateway.ws;
+
+import org.apache.camel.Consumer;
+import org.apache.camel.Processor;
+import org.apache.camel.component.vertx.websocket.VertxWebsocketConfiguration;
+import org.apache.camel.component.vertx.websocket.VertxWebsocketEndpoint;
+
+/** A vertx-websocket endpoint whose server consumer keeps each socket's events in order. */
+public class OrderedWebsocketEndpoint extends VertxWebsocketEndpoint {
+
+    private final int maxMessageBytes;
+
+    public OrderedWebsocketEndpoint(String uri, GatewayWebsocketComponent component,
+                                    VertxWebsocketConfiguration configuration, int maxMessageBytes) {
+        super(uri, component, configuration);
+        this.maxMessageBytes = maxMessageBytes;
+    }
+
+    @Override
+    public Consumer createConsumer(Processor processor) throws Exception {
+        if (getConfiguration().isConsumeAsClient()) {
+            return super.createConsumer(processor);
+        }
+        Consumer consumer = new OrderedWebsocketConsumer(this, processor, maxMessageBytes);
+        configureConsumer(consumer);
+        return consumer;
+    }
+}

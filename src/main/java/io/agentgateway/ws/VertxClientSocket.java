@@ -1,0 +1,61 @@
+package io.agentgateway.ws;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.agentgateway.session.ClientSocket;
+import io.vertx.core.http.ServerWebSocket;
+
+/** A {@link ClientSocket} over a Vert.x server WebSocket. Writes are queued to the socket's event loop. */
+public final class VertxClientSocket implements ClientSocket {
+
+    private final ServerWebSocket socket;
+    private final String connectionKey;
+    private final String sessionId;
+    private final AtomicLong seq = new AtomicLong();
+
+    public VertxClientSocket(ServerWebSocket socket, String connectionKey, String sessionId) {
+        this.socket = socket;
+        this.connectionKey = connectionKey;
+        this.sessionId = sessionId;
+    }
+
+    @Override
+    public String connectionKey() {
+        return connectionKey;
+    }
+
+    @Override
+    public String sessionId() {
+        return sessionId;
+    }
+
+    @Override
+    public boolean send(String text) {
+        if (socket.isClosed()) {
+            return false;
+        }
+        try {
+            socket.writeTextMessage(text);
+            return true;
+        } catch (IllegalStateException closedMeanwhile) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close(short code, String reason) {
+        if (!socket.isClosed()) {
+            socket.close(code, reason);
+        }
+    }
+
+    @Override
+    public boolean isOpen() {
+        return !socket.isClosed();
+    }
+
+    @Override
+    public long nextSeq() {
+        return seq.getAndIncrement();
+    }
+}
