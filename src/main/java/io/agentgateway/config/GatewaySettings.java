@@ -47,7 +47,12 @@ public record GatewaySettings(
 
     /** Reads and checks every setting. */
     public static GatewaySettings load(PropertiesComponent properties) {
-        Reader r = new Reader(key -> properties.resolveProperty(key).orElse(""));
+        return load(key -> properties.resolveProperty(key).orElse(""));
+    }
+
+    /** Reads and checks every setting; {@code lookup} gives a key's value, "" when unset. */
+    public static GatewaySettings load(Function<String, String> lookup) {
+        Reader r = new Reader(lookup);
         return new GatewaySettings(
                 r.nonBlank("gateway.http.host", "HOST"),
                 r.integer("gateway.http.port", "PORT", 0, 65535),

@@ -1,0 +1,77 @@
+package io.agentgateway.config;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class GatewaySettingsTest {
+
+    private static Map<String, String> defaults() {
+        Map<String, String> m = new HashMap<>();
+        m.put("gateway.http.host", "0.0.0.0");
+        m.put("gateway.http.port", "8000");
+        m.put("gateway.debug", "false");
+        m.put("gateway.agent.url", "");
+        m.put("gateway.agent.model", "default");
+        m.put("gateway.request-timeout", "30");
+        m.put("gateway.agent.max-streams", "1000");
+        m.put("gateway.cors.origins", "*");
+        m.put("gateway.ws.max-message-bytes", "1048576");
+        m.put("gateway.history.max-messages", "20");
+        m.put("gateway.demo-agent.path", "/demo/v1/chat/completions");
+        m.put("gateway.demo-agent.word-delay-ms", "120");
+        m.put("gateway.demo-agent.max-streams", "8");
+        return m;
+    }
+
+    private static GatewaySettings load(Map<String, String> m) {
+        return GatewaySettings.load(k -> m.getOrDefault(k, ""));
+    }
+
+    @Test
+    void defaultsGiveTheDemoAgentOnTheGatewaysOwnPort() {
+        GatewaySettings s = load(defaults());
+        assertThat(s.usesDemoAgent()).isTrue();
+        assertThat(s.agentEndpoint()).isEqualTo("http://127.0.0.1:8000/demo/v1/chat/completions");
+        assertThat(s.requestTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(s.wsMaxMessageBytes()).isEqualTo(1024 * 1024);
+        assertThat(s.fixedSecret()).isEmpty();
+        assertThat(s.corsOrigins()).containsExactly("*");
+    }
+
+    @Test
+    void anAgentUrlAndFractionalTimeout() {
+        Map<String, String> m = defaults();
+        m.put("gateway.agent.url", "https://llm.internal:8443/v1/chat/completions");
+        m.put("gateway.request-timeout", "2.5");
+        GatewaySettings s = load(m);
+        assertThat(s.agentEndpoint()).isEqualTo("https://llm.internal:8443/v1/chat/completions");
+        assertThat(s.requestTimeout()).isEqualTo(Duration.ofMillis(2500));
+    }
+
+    @Test
+    void badValuesNameTheVariableAndTheKey() {
+        assertBad("gateway.http.port", "abc", "PORT (gateway.http.port) = 'abc' is not a whole number");
+        assertBad("gateway.http.port", "70000", "PORT (gateway.http.port) = '70000' must be between 0 and 65535");
+        assertBad("gateway.agent.url", "not a url", "GATEWAY__AGENT_URL (gateway.agent.url) = 'not a url' is not a valid URL");
+        assertBad("gateway.agent.url", "ftp://x/y", "GATEWAY__AGENT_URL (gateway.agent.url) = 'ftp://x/y' must be an absolute http");
+        assertBad("gateway.agent.url", "/relative", "must be an absolute http");
+        assertBad("gateway.request-timeout", "-1", "GATEWAY__REQUEST_TIMEOUT (gateway.request-timeout) = '-1' must be a number of seconds above 0");
+        assertBad("gateway.request-timeout", "0", "must be a number of seconds above 0");
+        assertBad("gateway.request-timeout", "soon", "is not a number of seconds");
+        assertBad("gateway.debug", "maybe", "DEBUG (gateway.debug) = 'maybe' must be true or false");
+        assertBad("gateway.ws.max-message-bytes", "10", "must be between 64 and");
+    }
+
+    private static void assertBad(String key, String value, String message) {
+        Map<String, String> m = defaults();
+        m.put(key, value);
+        assertThatThrownBy(() -> load(m)).isInstanceOf(InvalidConfigurationException.class)
+                .message().contains(message);
+    }
+}

@@ -1,0 +1,67 @@
+package io.agentgateway.demo;
+
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentgateway.testing.RunningGateway;
+import io.agentgateway.testing.WsClient;
+import io.agentgateway.testing.WsClient.Frame;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** No configuration at all: the built-in demo agent answers over the gateway's own HTTP port. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class EmbeddedDefaultIT {
+
+    private RunningGateway gateway;
+
+    @BeforeAll
+    void start() throws Exception {
+        gateway = RunningGateway.builder().property("gateway.demo-agent.word-delay-ms", "80").start();
+    }
+
+    @AfterAll
+    void stop() {
+        gateway.close();
+    }
+
+    @Test
+    void healthSaysOkAndNamesTheDemoAgent() throws Exception {
+        var response = gateway.get("/health");
+        assertThat(response.statusCode()).isEqualTo(200);
+        JsonNode body = new ObjectMapper().readTree(response.body());
+        assertThat(body.path("status").asText()).isEqualTo("ok");
+        assertThat(body.path("agent").path("mode").asText()).isEqualTo("demo");
+        assertThat(body.path("agent").path("reachable").asBoolean()).isTrue();
+    }
+
+    @Test
+    void theDemoAgentEchoesWordByWordAtAHumanPace() {
+        String text = "hello from the embedded default";
+        try (WsClient ws = gateway.connect("/ws/demo")) {
+            List<Frame> turn = ws.userMessage(text).untilFinal();
+            assertThat(WsClient.joined(turn)).isEqualTo(text);
+            List<Frame> words = turn.subList(0, turn.size() - 1);
+            assertThat(words).extracting(f -> f.text("token"))
+                    .containsExactly("hello ", "from ", "the ", "embedded ", "default");
+            long spreadMs = (words.get(words.size() - 1).nanos() - words.get(0).nanos()) / 1_000_000;
+            assertThat(spreadMs).as("4 pauses of 80 ms").isGreaterThanOrEqualTo(240);
+        }
+    }
+
+    @Test
+    void aCancelledDemoAnswerStops() {
+        try (WsClient ws = gateway.connect("/ws/demo-cancel")) {
+            ws.userMessage("one two three four five six seven eight nine ten");
+            ws.next();
+            List<Frame> rest = ws.sendJson("type", "cancel").untilFinal();
+            assertThat(rest.get(rest.size() - 1).json().path("cancelled").asBoolean()).isTrue();
+            assertThat(WsClient.joined(ws.userMessage("again").untilFinal())).isEqualTo("again");
+        }
+    }
+}

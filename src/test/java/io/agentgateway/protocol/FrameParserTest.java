@@ -1,0 +1,52 @@
+package io.agentgateway.protocol;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class FrameParserTest {
+
+    private final FrameParser parser = new FrameParser(new ObjectMapper(), FrameParser.CHAT_TYPES);
+
+    @Test
+    void parsesAUserMessage() {
+        assertThat(parser.parse("{\"type\":\"user_message\",\"content\":\"hi\",\"role\":\"user\"}"))
+                .isEqualTo(new ClientFrame.UserMessage("hi"));
+        assertThat(parser.parse("{\"type\":\"user_message\",\"content\":\"hi\"}"))
+                .isEqualTo(new ClientFrame.UserMessage("hi"));
+        assertThat(parser.parse("{\"type\":\"cancel\"}")).isEqualTo(new ClientFrame.Cancel());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "not json                                          | Invalid message: not valid JSON",
+        "{\"type\":                                        | Invalid message: not valid JSON",
+        "[1,2]                                             | Invalid message: expected a JSON object",
+        "\"text\"                                          | Invalid message: expected a JSON object",
+        "{}                                                | Invalid message: missing field 'type'",
+        "{\"type\":7}                                      | Invalid message: field 'type' must be a string",
+        "{\"type\":\"dance\"}                              | Unsupported message type: dance",
+        "{\"type\":\"agent_judgement\"}                    | Unsupported message type: agent_judgement",
+        "{\"type\":\"user_message\"}                       | Invalid user_message: missing field 'content'",
+        "{\"type\":\"user_message\",\"content\":5}         | Invalid user_message: field 'content' must be a string",
+        "{\"type\":\"user_message\",\"content\":\" \"}     | Invalid user_message: field 'content' must not be empty",
+        "{\"type\":\"user_message\",\"content\":\"a\",\"role\":\"system\"} | Invalid user_message: field 'role' must be \"user\"",
+        "{\"type\":\"user_message\",\"content\":\"a\",\"role\":1} | Invalid user_message: field 'role' must be a string",
+    })
+    void refusesWithAMessageThatSaysWhatIsWrong(String frame, String error) {
+        assertThatThrownBy(() -> parser.parse(frame.strip()))
+                .isInstanceOf(ProtocolException.class)
+                .message().startsWith(error.strip());
+    }
+
+    @Test
+    void refusesBinaryFrames() {
+        assertThatThrownBy(() -> parser.parse(new byte[] {'{', '}'}))
+                .isInstanceOf(ProtocolException.class)
+                .hasMessage("Binary frames are not supported: send JSON as a text frame");
+    }
+}
