@@ -112,7 +112,7 @@ public class GatewayConfiguration implements CamelConfiguration {
         Vertx vertx = Vertx.vertx(new VertxOptions().setWorkerPoolSize(32 + settings.demoMaxStreams()));
         registry.bind("vertx", Vertx.class, vertx);
         context.addService(new VertxCloser(vertx));
-        context.addComponent("vertx-websocket", new GatewayWebsocketComponent(settings.wsMaxMessageBytes()));
+        context.addComponent("vertx-websocket", new GatewayWebsocketComponent(settings.wsMaxMessageBytes(), settings.wsIngressThreads()));
 
         VertxPlatformHttpServerConfiguration server = new VertxPlatformHttpServerConfiguration();
         server.getCors().setEnabled(true);

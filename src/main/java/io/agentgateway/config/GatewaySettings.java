@@ -23,6 +23,7 @@ import org.apache.camel.spi.PropertiesComponent;
  * @param fixedSecret       secret for WebSocket tokens, empty for no WebSocket auth
  * @param corsOrigins       allowed browser origins, {@code *} for any
  * @param wsMaxMessageBytes largest WebSocket message accepted
+ * @param wsIngressThreads  threads that validate and dispatch client frames
  * @param historyMaxMessages chat messages (user and assistant) kept per session and sent to the agent
  * @param demoAgentPath     path the demo agent is served on
  * @param demoWordDelay     pause between the demo agent's words
@@ -40,6 +41,7 @@ public record GatewaySettings(
         Optional<String> fixedSecret,
         List<String> corsOrigins,
         int wsMaxMessageBytes,
+        int wsIngressThreads,
         int historyMaxMessages,
         String demoAgentPath,
         Duration demoWordDelay,
@@ -65,6 +67,7 @@ public record GatewaySettings(
                 r.optional("gateway.auth.fixed-secret", "FIXED_SECRET"),
                 r.list("gateway.cors.origins", "CORS_ORIGINS"),
                 r.integer("gateway.ws.max-message-bytes", "GATEWAY__WS_MAX_MESSAGE_BYTES", 64, 64 * 1024 * 1024),
+                r.integer("gateway.ws.ingress-threads", "GATEWAY__WS_INGRESS_THREADS", 1, 1024),
                 r.integer("gateway.history.max-messages", "GATEWAY__HISTORY_MAX_MESSAGES", 0, 10_000),
                 r.path("gateway.demo-agent.path"),
                 Duration.ofMillis(r.integer("gateway.demo-agent.word-delay-ms", "GATEWAY__DEMO_WORD_DELAY_MS", 0, 60_000)),

@@ -22,14 +22,20 @@ import org.apache.camel.spi.annotations.Component;
 public class GatewayWebsocketComponent extends VertxWebsocketComponent {
 
     private final int maxMessageBytes;
+    private final int ingressThreads;
 
-    public GatewayWebsocketComponent(int maxMessageBytes) {
+    /**
+     * @param maxMessageBytes largest client message, for the error frame that refuses a larger one
+     * @param ingressThreads  threads that run the sockets' lanes (validation and dispatch; nothing blocks long)
+     */
+    public GatewayWebsocketComponent(int maxMessageBytes, int ingressThreads) {
         this.maxMessageBytes = maxMessageBytes;
+        this.ingressThreads = ingressThreads;
     }
 
     @Override
     protected VertxWebsocketEndpoint createEndpointInstance(String uri, VertxWebsocketConfiguration configuration) {
-        return new OrderedWebsocketEndpoint(uri, this, configuration, maxMessageBytes);
+        return new OrderedWebsocketEndpoint(uri, this, configuration, maxMessageBytes, ingressThreads);
     }
 
     @Override

@@ -36,20 +36,23 @@ public class OrderedWebsocketConsumer extends VertxWebsocketConsumer {
 
     private final Map<String, Connection> connections = new ConcurrentHashMap<>();
     private final int maxMessageBytes;
+    private final int ingressThreads;
     private ExecutorService pool;
 
     private record Connection(SerialLane lane, ServerWebSocket socket) {
     }
 
-    public OrderedWebsocketConsumer(VertxWebsocketEndpoint endpoint, Processor processor, int maxMessageBytes) {
+    public OrderedWebsocketConsumer(VertxWebsocketEndpoint endpoint, Processor processor, int maxMessageBytes,
+                                    int ingressThreads) {
         super(endpoint, processor);
         this.maxMessageBytes = maxMessageBytes;
+        this.ingressThreads = ingressThreads;
     }
 
     @Override
     protected void doStart() throws Exception {
         pool = getEndpoint().getCamelContext().getExecutorServiceManager()
-                .newCachedThreadPool(this, "ws-ingress");
+                .newFixedThreadPool(this, "ws-ingress", ingressThreads);
         super.doStart();
     }
 

@@ -9,11 +9,13 @@ import org.apache.camel.component.vertx.websocket.VertxWebsocketEndpoint;
 public class OrderedWebsocketEndpoint extends VertxWebsocketEndpoint {
 
     private final int maxMessageBytes;
+    private final int ingressThreads;
 
     public OrderedWebsocketEndpoint(String uri, GatewayWebsocketComponent component,
-                                    VertxWebsocketConfiguration configuration, int maxMessageBytes) {
+                                    VertxWebsocketConfiguration configuration, int maxMessageBytes, int ingressThreads) {
         super(uri, component, configuration);
         this.maxMessageBytes = maxMessageBytes;
+        this.ingressThreads = ingressThreads;
     }
 
     @Override
@@ -21,7 +23,7 @@ public class OrderedWebsocketEndpoint extends VertxWebsocketEndpoint {
         if (getConfiguration().isConsumeAsClient()) {
             return super.createConsumer(processor);
         }
-        Consumer consumer = new OrderedWebsocketConsumer(this, processor, maxMessageBytes);
+        Consumer consumer = new OrderedWebsocketConsumer(this, processor, maxMessageBytes, ingressThreads);
         configureConsumer(consumer);
         return consumer;
     }

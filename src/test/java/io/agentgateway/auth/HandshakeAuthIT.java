@@ -3,39 +3,25 @@ package io.agentgateway.auth;
 import java.time.Clock;
 import java.time.Duration;
 
+import io.agentgateway.testing.GatewayWithAgent;
 import io.agentgateway.testing.RunningGateway;
 import io.agentgateway.testing.StandInAgent;
 import io.agentgateway.testing.WsClient;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** With FIXED_SECRET set, a WebSocket needs a valid appid/token before the upgrade. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class HandshakeAuthIT {
+class HandshakeAuthIT extends GatewayWithAgent {
 
     private static final String SECRET = "it-secret";
 
-    private StandInAgent agent;
-    private RunningGateway gateway;
     private final TokenVerifier tokens = new TokenVerifier(SECRET, Clock.systemUTC());
 
-    @BeforeAll
-    void start() throws Exception {
-        agent = new StandInAgent().script(StandInAgent.echo(Duration.ZERO));
-        gateway = RunningGateway.builder().agentUrl(agent.url())
-                .property("gateway.auth.fixed-secret", SECRET)
-                .property("gateway.cors.origins", "https://app.example")
-                .start();
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        gateway.close();
-        agent.close();
+    @Override
+    protected RunningGateway.Builder configure(RunningGateway.Builder builder) {
+        return builder.property("gateway.auth.fixed-secret", SECRET)
+                .property("gateway.cors.origins", "https://app.example");
     }
 
     private String token(String appid, long minuteOffset) {
@@ -61,6 +47,7 @@ class HandshakeAuthIT {
 
     @Test
     void anAuthenticatedClientChatsAndItsCredentialsNeverReachTheAgent() {
+        agent.script(StandInAgent.echo(Duration.ZERO));
         String token = token("app1", 0);
         try (WsClient ws = gateway.connect("/ws/s3?appid=app1&token=" + token)) {
             assertThat(WsClient.joined(ws.userMessage("authenticated hello").untilFinal()))

@@ -22,6 +22,7 @@ class GatewaySettingsTest {
         m.put("gateway.agent.max-streams", "1000");
         m.put("gateway.cors.origins", "*");
         m.put("gateway.ws.max-message-bytes", "1048576");
+        m.put("gateway.ws.ingress-threads", "16");
         m.put("gateway.history.max-messages", "20");
         m.put("gateway.demo-agent.path", "/demo/v1/chat/completions");
         m.put("gateway.demo-agent.word-delay-ms", "120");

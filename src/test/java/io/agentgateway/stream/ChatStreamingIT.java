@@ -8,38 +8,22 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import io.agentgateway.testing.GatewayWithAgent;
 import io.agentgateway.testing.RunningGateway;
 import io.agentgateway.testing.StandInAgent;
 import io.agentgateway.testing.WsClient;
 import io.agentgateway.testing.WsClient.Frame;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import static io.agentgateway.testing.StandInAgent.openAi;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** A chat answer streamed from a real HTTP agent to a real WebSocket client, through the running gateway. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ChatStreamingIT {
+class ChatStreamingIT extends GatewayWithAgent {
 
-    private StandInAgent agent;
-    private RunningGateway gateway;
-
-    @BeforeAll
-    void start() throws Exception {
-        agent = new StandInAgent();
-        gateway = RunningGateway.builder()
-                .agentUrl(agent.url())
-                .property("gateway.request-timeout", "2")
-                .start();
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        gateway.close();
-        agent.close();
+    @Override
+    protected RunningGateway.Builder configure(RunningGateway.Builder builder) {
+        return builder.property("gateway.request-timeout", "2");
     }
 
     @Test

@@ -3,37 +3,22 @@ package io.agentgateway.ws;
 import java.time.Duration;
 import java.util.List;
 
+import io.agentgateway.testing.GatewayWithAgent;
 import io.agentgateway.testing.RunningGateway;
 import io.agentgateway.testing.StandInAgent;
 import io.agentgateway.testing.WsClient;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Bad frames get one precise error frame; the socket and every other session carry on. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class BadInputIT {
+class BadInputIT extends GatewayWithAgent {
 
     private static final int LIMIT = 4096;
 
-    private StandInAgent agent;
-    private RunningGateway gateway;
-
-    @BeforeAll
-    void start() throws Exception {
-        agent = new StandInAgent();
-        gateway = RunningGateway.builder().agentUrl(agent.url())
-                .property("gateway.ws.max-message-bytes", Integer.toString(LIMIT))
-                .start();
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        gateway.close();
-        agent.close();
+    @Override
+    protected RunningGateway.Builder configure(RunningGateway.Builder builder) {
+        return builder.property("gateway.ws.max-message-bytes", Integer.toString(LIMIT));
     }
 
     @Test
