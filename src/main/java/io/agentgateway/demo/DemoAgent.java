@@ -60,13 +60,16 @@ public class DemoAgent implements Processor {
                 .putHeader("Cache-Control", "no-cache");
         for (String word : words(text)) {
             if (response.closed()) {
-                return; // the caller went away: stop talking
+                break; // the caller went away: stop talking
             }
             response.write("data: " + chunk(id, word) + "\n\n");
             Thread.sleep(wordDelay.toMillis());
         }
-        if (!response.closed()) {
-            response.end("data: [DONE]\n\n");
+        // always end, even on a closed connection: platform-http writes a response of its own to one not ended
+        try {
+            response.end(response.closed() ? "" : "data: [DONE]\n\n");
+        } catch (IllegalStateException alreadyGone) {
+            // nothing more to send
         }
     }
 

@@ -180,6 +180,9 @@ class ChatStreamingIT extends GatewayWithAgent {
             agent.script(openAi(List.of("fine"), Duration.ZERO));
             assertThat(WsClient.joined(ws.userMessage("still there?").untilFinal())).isEqualTo("fine");
         }
+        // no failed turn outlives its error frame
+        StreamRegistry streams = gateway.context().getRegistry().lookupByNameAndType("streamRegistry", StreamRegistry.class);
+        assertThat(streams.current("failures")).isEmpty();
     }
 
     private static void assertTurnError(WsClient ws, String expected) throws InterruptedException {
