@@ -1,6 +1,5 @@
 package io.agentgateway.protocol;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Set;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -83,10 +82,5 @@ public final class FrameParser {
             throw new ProtocolException("Invalid " + type + ": field '" + field + "' must be a string");
         }
         return node.asText();
-    }
-
-    /** UTF-8 size of a text frame, for logging. */
-    public static int size(String text) {
-        return text.getBytes(StandardCharsets.UTF_8).length;
     }
 }

@@ -4,6 +4,11 @@ import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.agentgateway.config.GatewayConfiguration;
 import io.agentgateway.testing.RunningGateway;
 import io.agentgateway.testing.WsClient;
 import io.agentgateway.testing.WsClient.Frame;
@@ -11,6 +16,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.slf4j.LoggerFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -19,15 +25,28 @@ import static org.assertj.core.api.Assertions.assertThat;
 class EmbeddedDefaultIT {
 
     private RunningGateway gateway;
+    private final ListAppender<ILoggingEvent> startupLog = new ListAppender<>();
+    private final Logger configurationLogger = (Logger) LoggerFactory.getLogger(GatewayConfiguration.class);
 
     @BeforeAll
     void start() throws Exception {
+        startupLog.start();
+        configurationLogger.addAppender(startupLog);
         gateway = RunningGateway.builder().property("gateway.demo-agent.word-delay-ms", "80").start();
     }
 
     @AfterAll
     void stop() {
+        configurationLogger.detachAppender(startupLog);
         gateway.close();
+    }
+
+    @Test
+    void startUpWarnsThatWebSocketAuthIsOff() {
+        assertThat(startupLog.list)
+                .filteredOn(e -> e.getLevel() == Level.WARN)
+                .extracting(ILoggingEvent::getFormattedMessage)
+                .contains("FIXED_SECRET is not set: WebSocket authentication is OFF and anyone can connect");
     }
 
     @Test
