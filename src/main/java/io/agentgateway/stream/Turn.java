@@ -1,6 +1,7 @@
 package io.agentgateway.stream;
 
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import io.agentgateway.protocol.ServerFrames;
 import io.agentgateway.session.ClientSocket;
@@ -68,22 +69,21 @@ public final class Turn {
 
     /** Ends the turn with {@code {"type": "error", ...}}; false if it had already ended. */
     public boolean fail(String message) {
-        AgentCall toAbort;
-        synchronized (this) {
-            if (finished) {
-                return false;
-            }
-            finished = true;
-            toAbort = call;
-            socket.send(frames.turnError(message, socket.nextSeq()));
-        }
-        abort(toAbort);
-        onFinish.accept(this);
-        return true;
+        return finish(() -> frames.turnError(message, socket.nextSeq()));
     }
 
     /** The client's cancel: final frame with {@code "cancelled": true} now, and the agent call cut off. */
     public boolean cancel() {
+        return finish(() -> frames.cancelled(socket.nextSeq()));
+    }
+
+    /** The socket is gone: cut the agent call off, send nothing. */
+    public void abandon() {
+        finish(null);
+    }
+
+    /** Ends the turn early: sends {@code lastFrame} (if any), then cuts the agent call off. */
+    private boolean finish(Supplier<String> lastFrame) {
         AgentCall toAbort;
         synchronized (this) {
             if (finished) {
@@ -91,25 +91,13 @@ public final class Turn {
             }
             finished = true;
             toAbort = call;
-            socket.send(frames.cancelled(socket.nextSeq()));
+            if (lastFrame != null) {
+                socket.send(lastFrame.get());
+            }
         }
         abort(toAbort);
         onFinish.accept(this);
         return true;
-    }
-
-    /** The socket is gone: cut the agent call off, send nothing. */
-    public void abandon() {
-        AgentCall toAbort;
-        synchronized (this) {
-            if (finished) {
-                return;
-            }
-            finished = true;
-            toAbort = call;
-        }
-        abort(toAbort);
-        onFinish.accept(this);
     }
 
     /** Registers the running agent call; cuts it off at once if the turn already ended (cancelled early). */
