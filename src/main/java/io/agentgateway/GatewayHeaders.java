@@ -23,6 +23,9 @@ public final class GatewayHeaders {
     /** Exchange property: the parsed client frame ({@link io.agentgateway.protocol.ClientFrame}). */
     public static final String FRAME = "GatewayFrame";
 
+    /** Exchange property: the tool call a REST request is making ({@link io.agentgateway.tool.PendingToolCall}). */
+    public static final String TOOL_CALL = "GatewayToolCall";
+
     /** Exchange property: the chat turn being streamed ({@link io.agentgateway.stream.Turn}). */
     public static final String TURN = "GatewayTurn";
 

@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentgateway.auth.HandshakeGuard;
 import io.agentgateway.auth.TokenVerifier;
 import io.agentgateway.demo.DemoAgent;
+import io.agentgateway.auth.InternalKeyCheck;
+import io.agentgateway.http.AsyncPlatformHttpEngine;
 import io.agentgateway.http.GatewayHttpServer;
 import io.agentgateway.http.HealthReport;
 import io.agentgateway.protocol.FrameParser;
@@ -27,6 +29,12 @@ import io.agentgateway.stream.AgentStreamRelay;
 import io.agentgateway.stream.InMemoryStreamRegistry;
 import io.agentgateway.stream.StreamRegistry;
 import io.agentgateway.stream.TurnControl;
+import io.agentgateway.tool.InMemoryPendingToolCalls;
+import io.agentgateway.tool.PendingToolCalls;
+import io.agentgateway.tool.ToolCallAwait;
+import io.agentgateway.tool.ToolCallDispatcher;
+import io.agentgateway.tool.ToolRequestParser;
+import io.agentgateway.tool.ToolResults;
 import io.agentgateway.ws.GatewayWebsocketComponent;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -34,6 +42,8 @@ import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Configuration;
 import org.apache.camel.component.http.HttpComponent;
+import org.apache.camel.component.platform.http.PlatformHttpConstants;
+import org.apache.camel.component.platform.http.spi.PlatformHttpEngine;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerConfiguration;
 import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.spi.Registry;
@@ -70,25 +80,36 @@ public class GatewayConfiguration implements CamelConfiguration {
         if (settings.fixedSecret().isEmpty()) {
             LOG.warn("FIXED_SECRET is not set: WebSocket authentication is OFF and anyone can connect");
         }
+        if (settings.internalApiKey().isEmpty()) {
+            LOG.warn("GATEWAY__INTERNAL_API_KEY is not set: POST /tool/execute refuses every call");
+        }
         if (settings.usesDemoAgent()) {
             LOG.info("GATEWAY__AGENT_URL is not set: answering with the built-in demo agent at {}",
                     settings.agentEndpoint());
         }
 
         Registry registry = context.getRegistry();
+        // One Vert.x for the HTTP server, the WebSocket component and timers. Platform-http runs route processing
+        // on its worker pool, where each demo answer holds a thread: leave room for the other requests.
+        Vertx vertx = Vertx.vertx(new VertxOptions().setWorkerPoolSize(32 + settings.demoMaxStreams()));
+        registry.bind("vertx", Vertx.class, vertx);
+        context.addService(new VertxCloser(vertx));
+
         ObjectMapper mapper = new ObjectMapper();
         ServerFrames frames = new ServerFrames(mapper);
         SessionRegistry sessions = new InMemorySessionRegistry();
         StreamRegistry streams = new InMemoryStreamRegistry();
         ConversationHistory history = new InMemoryConversationHistory(settings.historyMaxMessages());
+        PendingToolCalls toolCalls = new InMemoryPendingToolCalls(vertx, settings.toolMaxPending());
 
         registry.bind("gatewaySettings", settings);
         registry.bind("jsonMapper", mapper);
         registry.bind("sessionRegistry", SessionRegistry.class, sessions);
         registry.bind("streamRegistry", StreamRegistry.class, streams);
         registry.bind("conversationHistory", ConversationHistory.class, history);
+        registry.bind("pendingToolCalls", PendingToolCalls.class, toolCalls);
 
-        registry.bind("socketLifecycle", new SocketLifecycle(sessions, streams, history));
+        registry.bind("socketLifecycle", new SocketLifecycle(sessions, streams, history, toolCalls));
         registry.bind("frameValidator", new FrameValidator(new FrameParser(mapper, FrameParser.CHAT_TYPES)));
         registry.bind("turnControl", new TurnControl(sessions, streams, frames, settings.agentMaxStreams()));
         registry.bind("agentRequestBuilder", new AgentRequestBuilder(mapper, history, settings.agentModel()));
@@ -96,6 +117,12 @@ public class GatewayConfiguration implements CamelConfiguration {
         registry.bind("sessionReplies", new SessionReplies(sessions));
         registry.bind("failureReplier", new FailureReplier(sessions, frames, new AgentFailures(settings.requestTimeout())));
         registry.bind("healthReport", new HealthReport(mapper, settings, sessions, streams));
+        registry.bind("internalKeyCheck", new InternalKeyCheck(settings.internalApiKey()));
+        registry.bind("toolRequestParser", new ToolRequestParser(mapper, sessions, settings.requestTimeout(),
+                settings.toolMaxTimeout()));
+        registry.bind("toolCallDispatcher", new ToolCallDispatcher(mapper, sessions, toolCalls));
+        registry.bind("toolCallAwait", new ToolCallAwait(mapper));
+        registry.bind("toolResults", new ToolResults(sessions, toolCalls));
         registry.bind("demoAgent", new DemoAgent(mapper, settings.demoWordDelay(), settings.demoMaxStreams()));
 
         // Answers block a thread while they read the agent; on Java 21+ with
@@ -107,11 +134,10 @@ public class GatewayConfiguration implements CamelConfiguration {
         http.setMaxTotalConnections(settings.agentMaxStreams());
         http.setConnectionsPerRoute(settings.agentMaxStreams());
 
-        // One Vert.x for the HTTP server and the WebSocket component. Platform-http runs route processing on its
-        // worker pool, where each demo answer holds a thread: leave room for the other requests.
-        Vertx vertx = Vertx.vertx(new VertxOptions().setWorkerPoolSize(32 + settings.demoMaxStreams()));
-        registry.bind("vertx", Vertx.class, vertx);
-        context.addService(new VertxCloser(vertx));
+        // platform-http consumers that hold no thread while a route waits (tool calls)
+        AsyncPlatformHttpEngine engine = new AsyncPlatformHttpEngine();
+        engine.setCamelContext(context);
+        registry.bind(PlatformHttpConstants.PLATFORM_HTTP_ENGINE_NAME, PlatformHttpEngine.class, engine);
         context.addComponent("vertx-websocket", new GatewayWebsocketComponent(settings.wsMaxMessageBytes(), settings.wsIngressThreads()));
 
         VertxPlatformHttpServerConfiguration server = new VertxPlatformHttpServerConfiguration();

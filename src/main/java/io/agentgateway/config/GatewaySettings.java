@@ -25,6 +25,8 @@ import org.apache.camel.spi.PropertiesComponent;
  * @param wsMaxMessageBytes largest WebSocket message accepted
  * @param wsIngressThreads  threads that validate and dispatch client frames
  * @param historyMaxMessages chat messages (user and assistant) kept per session and sent to the agent
+ * @param toolMaxTimeout    longest a tool call may wait for the client (caps timeout_s)
+ * @param toolMaxPending    tool calls pending at once per session
  * @param demoAgentPath     path the demo agent is served on
  * @param demoWordDelay     pause between the demo agent's words
  * @param demoMaxStreams    answers the demo agent streams at once before it answers 503
@@ -43,6 +45,8 @@ public record GatewaySettings(
         int wsMaxMessageBytes,
         int wsIngressThreads,
         int historyMaxMessages,
+        Duration toolMaxTimeout,
+        int toolMaxPending,
         String demoAgentPath,
         Duration demoWordDelay,
         int demoMaxStreams) {
@@ -69,6 +73,8 @@ public record GatewaySettings(
                 r.integer("gateway.ws.max-message-bytes", "GATEWAY__WS_MAX_MESSAGE_BYTES", 64, 64 * 1024 * 1024),
                 r.integer("gateway.ws.ingress-threads", "GATEWAY__WS_INGRESS_THREADS", 1, 1024),
                 r.integer("gateway.history.max-messages", "GATEWAY__HISTORY_MAX_MESSAGES", 0, 10_000),
+                r.seconds("gateway.tool.max-timeout", "GATEWAY__TOOL_MAX_TIMEOUT"),
+                r.integer("gateway.tool.max-pending-per-session", "GATEWAY__TOOL_MAX_PENDING", 1, 100_000),
                 r.path("gateway.demo-agent.path"),
                 Duration.ofMillis(r.integer("gateway.demo-agent.word-delay-ms", "GATEWAY__DEMO_WORD_DELAY_MS", 0, 60_000)),
                 r.integer("gateway.demo-agent.max-streams", "GATEWAY__DEMO_MAX_STREAMS", 1, 10_000));

@@ -44,8 +44,7 @@ public class HealthReport implements Processor {
         agent.put("reachable", agentUp);
         body.put("sessions", sessions.size());
         body.put("streams", streams.active());
-        exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
-        exchange.getMessage().setBody(mapper.writeValueAsString(body));
+        HttpReplies.json(exchange, 200, mapper.writeValueAsString(body));
     }
 
     private static boolean reachable(URI uri) {

@@ -1,5 +1,7 @@
 package io.agentgateway.protocol;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 /** A validated frame from a client. */
 public sealed interface ClientFrame {
 
@@ -9,6 +11,19 @@ public sealed interface ClientFrame {
     /** {@code {"type": "user_message", "content": "...", "role": "user"}}: start an answer. */
     record UserMessage(String content) implements ClientFrame {
         public static final String TYPE = "user_message";
+
+        @Override
+        public String type() {
+            return TYPE;
+        }
+    }
+
+    /**
+     * {@code {"type": "tool_result", "call_id": "...", "result": <any JSON>}} or with {@code "error": "..."}:
+     * the client's answer to a {@code tool_call}. Exactly one of {@code result} and {@code error} is set.
+     */
+    record ToolResult(String callId, JsonNode result, String error) implements ClientFrame {
+        public static final String TYPE = "tool_result";
 
         @Override
         public String type() {

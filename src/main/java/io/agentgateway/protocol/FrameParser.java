@@ -13,7 +13,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 public final class FrameParser {
 
     /** Message types accepted on {@code /ws/{session_id}}. */
-    public static final Set<String> CHAT_TYPES = Set.of(ClientFrame.UserMessage.TYPE, ClientFrame.Cancel.TYPE);
+    public static final Set<String> CHAT_TYPES =
+            Set.of(ClientFrame.UserMessage.TYPE, ClientFrame.Cancel.TYPE, ClientFrame.ToolResult.TYPE);
 
     private final ObjectMapper mapper;
     private final Set<String> acceptedTypes;
@@ -52,6 +53,7 @@ public final class FrameParser {
         return switch (t) {
             case ClientFrame.UserMessage.TYPE -> userMessage(root);
             case ClientFrame.Cancel.TYPE -> new ClientFrame.Cancel();
+            case ClientFrame.ToolResult.TYPE -> toolResult(root);
             default -> throw new ProtocolException("Unsupported message type: " + t);
         };
     }
@@ -71,6 +73,24 @@ public final class FrameParser {
             }
         }
         return new ClientFrame.UserMessage(content);
+    }
+
+    private static ClientFrame toolResult(JsonNode root) {
+        String callId = requiredString(root, "call_id", ClientFrame.ToolResult.TYPE);
+        if (callId.isEmpty()) {
+            throw new ProtocolException("Invalid tool_result: field 'call_id' must not be empty");
+        }
+        boolean hasResult = root.has("result");
+        JsonNode error = root.get("error");
+        boolean hasError = error != null && !error.isNull();
+        if (hasResult == hasError) {
+            throw new ProtocolException("Invalid tool_result: exactly one of 'result' and 'error' is required");
+        }
+        if (hasError && !error.isTextual()) {
+            throw new ProtocolException("Invalid tool_result: field 'error' must be a string");
+        }
+        return new ClientFrame.ToolResult(callId, hasResult ? root.get("result") : null,
+                hasError ? error.asText() : null);
     }
 
     static String requiredString(JsonNode root, String field, String type) {

@@ -1,11 +1,13 @@
 package io.agentgateway.routes;
 
 import io.agentgateway.GatewayHeaders;
+import io.agentgateway.http.HttpReplies;
 import io.agentgateway.protocol.ProtocolException;
 import io.agentgateway.protocol.ServerFrames;
 import io.agentgateway.session.SessionRegistry;
 import io.agentgateway.stream.AgentFailures;
 import io.agentgateway.stream.Turn;
+import io.agentgateway.tool.ToolCallRejected;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.slf4j.Logger;
@@ -13,7 +15,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Tells the right party what went wrong, once: a failed answer ends with its error frame; a refused client
- * frame gets {@code {"error": ...}} on its socket; an HTTP caller gets a JSON 500.
+ * frame gets {@code {"error": ...}} on its socket; an HTTP caller gets the status its rejection names, or a
+ * JSON 500.
  */
 public class FailureReplier implements Processor {
 
@@ -53,9 +56,11 @@ public class FailureReplier implements Processor {
             sessions.findByConnection(key).ifPresent(socket -> socket.send(frames.error(message)));
             return;
         }
+        if (cause instanceof ToolCallRejected rejected) {
+            HttpReplies.json(exchange, rejected.status(), frames.error(rejected.getMessage()));
+            return;
+        }
         LOG.error("Failed handling an HTTP request", cause);
-        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 500);
-        exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
-        exchange.getMessage().setBody(frames.error("Internal error"));
+        HttpReplies.json(exchange, 500, frames.error("Internal error"));
     }
 }

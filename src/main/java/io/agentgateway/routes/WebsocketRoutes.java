@@ -37,6 +37,8 @@ public class WebsocketRoutes extends RouteBuilder {
                         .to("direct:chat-turn")
                     .when(header(GatewayHeaders.MESSAGE_TYPE).isEqualTo(ClientFrame.Cancel.TYPE))
                         .to("direct:chat-cancel")
+                    .when(header(GatewayHeaders.MESSAGE_TYPE).isEqualTo(ClientFrame.ToolResult.TYPE))
+                        .to("direct:tool-result")
                 .end();
 
         // Any route may send a frame to a session: body = JSON text, header session_id.

@@ -3,6 +3,7 @@ package io.agentgateway.session;
 import io.agentgateway.GatewayHeaders;
 import io.agentgateway.stream.StreamRegistry;
 import io.agentgateway.stream.Turn;
+import io.agentgateway.tool.PendingToolCalls;
 import io.agentgateway.ws.VertxClientSocket;
 import io.vertx.core.http.ServerWebSocket;
 import org.apache.camel.Exchange;
@@ -21,11 +22,14 @@ public class SocketLifecycle {
     private final SessionRegistry sessions;
     private final StreamRegistry streams;
     private final ConversationHistory history;
+    private final PendingToolCalls toolCalls;
 
-    public SocketLifecycle(SessionRegistry sessions, StreamRegistry streams, ConversationHistory history) {
+    public SocketLifecycle(SessionRegistry sessions, StreamRegistry streams, ConversationHistory history,
+                           PendingToolCalls toolCalls) {
         this.sessions = sessions;
         this.streams = streams;
         this.history = history;
+        this.toolCalls = toolCalls;
     }
 
     @Handler
@@ -37,6 +41,7 @@ public class SocketLifecycle {
         sessions.register(socket).ifPresent(older -> {
             LOG.info("Session {} taken over by connection {}", sessionId, key);
             streams.current(sessionId).filter(t -> t.socket() == older).ifPresent(Turn::abandon);
+            toolCalls.failConnection(sessionId, older.connectionKey());
             older.close(SESSION_TAKEN_OVER, "session taken over by a newer connection");
         });
         LOG.debug("Socket {} opened for session {}", key, sessionId);
@@ -47,6 +52,7 @@ public class SocketLifecycle {
         String key = exchange.getMessage().getHeader(GatewayHeaders.CONNECTION_KEY, String.class);
         sessions.findByConnection(key).ifPresent(socket -> {
             streams.current(socket.sessionId()).filter(t -> t.socket() == socket).ifPresent(Turn::abandon);
+            toolCalls.failConnection(socket.sessionId(), key);
             if (sessions.unregister(socket)) {
                 history.clear(socket.sessionId());
             }

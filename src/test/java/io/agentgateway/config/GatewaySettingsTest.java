@@ -24,6 +24,8 @@ class GatewaySettingsTest {
         m.put("gateway.ws.max-message-bytes", "1048576");
         m.put("gateway.ws.ingress-threads", "16");
         m.put("gateway.history.max-messages", "20");
+        m.put("gateway.tool.max-timeout", "300");
+        m.put("gateway.tool.max-pending-per-session", "16");
         m.put("gateway.demo-agent.path", "/demo/v1/chat/completions");
         m.put("gateway.demo-agent.word-delay-ms", "120");
         m.put("gateway.demo-agent.max-streams", "8");

@@ -42,11 +42,26 @@ class EmbeddedDefaultIT {
     }
 
     @Test
-    void startUpWarnsThatWebSocketAuthIsOff() {
+    void startUpWarnsThatWebSocketAuthIsOffAndTheInternalApiRefusesCalls() {
         assertThat(startupLog.list)
                 .filteredOn(e -> e.getLevel() == Level.WARN)
                 .extracting(ILoggingEvent::getFormattedMessage)
-                .contains("FIXED_SECRET is not set: WebSocket authentication is OFF and anyone can connect");
+                .contains("FIXED_SECRET is not set: WebSocket authentication is OFF and anyone can connect",
+                        "GATEWAY__INTERNAL_API_KEY is not set: POST /tool/execute refuses every call");
+    }
+
+    @Test
+    void withNoInternalKeyConfiguredEveryToolCallIsRefused() throws Exception {
+        try (WsClient ws = gateway.connect("/ws/demo-tools")) {
+            var response = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(gateway.url("/tool/execute/demo-tools"))
+                            .header("X-Internal-Auth", "").header("Content-Type", "application/json")
+                            .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"name\":\"t\"}")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).isEqualTo(401);
+            assertThat(response.body()).contains("Internal API disabled: GATEWAY__INTERNAL_API_KEY is not set");
+            assertThat(ws.poll(java.time.Duration.ofMillis(200))).as("no tool_call reached the socket").isNull();
+        }
     }
 
     @Test

@@ -19,6 +19,13 @@ class FrameParserTest {
         assertThat(parser.parse("{\"type\":\"user_message\",\"content\":\"hi\"}"))
                 .isEqualTo(new ClientFrame.UserMessage("hi"));
         assertThat(parser.parse("{\"type\":\"cancel\"}")).isEqualTo(new ClientFrame.Cancel());
+        ObjectMapper m = new ObjectMapper();
+        assertThat(parser.parse("{\"type\":\"tool_result\",\"call_id\":\"c\",\"result\":{\"a\":[1]}}"))
+                .isEqualTo(new ClientFrame.ToolResult("c", m.createObjectNode().set("a", m.createArrayNode().add(1)), null));
+        assertThat(parser.parse("{\"type\":\"tool_result\",\"call_id\":\"c\",\"result\":null}"))
+                .isEqualTo(new ClientFrame.ToolResult("c", m.nullNode(), null));
+        assertThat(parser.parse("{\"type\":\"tool_result\",\"call_id\":\"c\",\"error\":\"denied\"}"))
+                .isEqualTo(new ClientFrame.ToolResult("c", null, "denied"));
     }
 
     @ParameterizedTest
@@ -36,6 +43,11 @@ class FrameParserTest {
         "{\"type\":\"user_message\",\"content\":\" \"}     | Invalid user_message: field 'content' must not be empty",
         "{\"type\":\"user_message\",\"content\":\"a\",\"role\":\"system\"} | Invalid user_message: field 'role' must be \"user\"",
         "{\"type\":\"user_message\",\"content\":\"a\",\"role\":1} | Invalid user_message: field 'role' must be a string",
+        "{\"type\":\"tool_result\",\"result\":1}           | Invalid tool_result: missing field 'call_id'",
+        "{\"type\":\"tool_result\",\"call_id\":\"\",\"result\":1} | Invalid tool_result: field 'call_id' must not be empty",
+        "{\"type\":\"tool_result\",\"call_id\":\"c\"}     | Invalid tool_result: exactly one of 'result' and 'error'",
+        "{\"type\":\"tool_result\",\"call_id\":\"c\",\"result\":1,\"error\":\"e\"} | Invalid tool_result: exactly one of",
+        "{\"type\":\"tool_result\",\"call_id\":\"c\",\"error\":5} | Invalid tool_result: field 'error' must be a string",
     })
     void refusesWithAMessageThatSaysWhatIsWrong(String frame, String error) {
         assertThatThrownBy(() -> parser.parse(frame.strip()))

@@ -1,0 +1,67 @@
+package io.agentgateway.tool;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.agentgateway.GatewayHeaders;
+import io.agentgateway.http.HttpReplies;
+import org.apache.camel.AsyncCallback;
+import org.apache.camel.AsyncProcessor;
+import org.apache.camel.Exchange;
+import org.apache.camel.support.AsyncProcessorSupport;
+
+/**
+ * Waits for the call's outcome without a thread: the route resumes on whichever thread ends the call (the
+ * socket's lane for an answer, a Vert.x timer for a timeout) and answers the HTTP request.
+ */
+public class ToolCallAwait extends AsyncProcessorSupport implements AsyncProcessor {
+
+    private final ObjectMapper mapper;
+
+    public ToolCallAwait(ObjectMapper mapper) {
+        this.mapper = mapper;
+    }
+
+    @Override
+    public boolean process(Exchange exchange, AsyncCallback callback) {
+        PendingToolCall call = exchange.getProperty(GatewayHeaders.TOOL_CALL, PendingToolCall.class);
+        if (call.outcome().isDone()) {
+            reply(exchange, call, call.outcome().join());
+            callback.done(true);
+            return true;
+        }
+        call.outcome().whenComplete((outcome, failure) -> {
+            if (failure != null) {
+                exchange.setException(failure);
+            } else {
+                reply(exchange, call, outcome);
+            }
+            callback.done(false);
+        });
+        return false;
+    }
+
+    private void reply(Exchange exchange, PendingToolCall call, ToolOutcome outcome) {
+        ObjectNode body = mapper.createObjectNode();
+        body.put("call_id", call.callId());
+        int status;
+        if (outcome instanceof ToolOutcome.Result r) {
+            status = 200;
+            body.set("result", r.result());
+        } else if (outcome instanceof ToolOutcome.ClientError e) {
+            status = 502;
+            body.put("error", e.message());
+        } else if (outcome instanceof ToolOutcome.TimedOut) {
+            status = 504;
+            body.put("error", "No tool_result from the client within " + seconds(call) + " s");
+        } else {
+            status = 410;
+            body.put("error", "The client's socket closed before it answered");
+        }
+        HttpReplies.json(exchange, status, body.toString());
+    }
+
+    private static String seconds(PendingToolCall call) {
+        long ms = call.timeout().toMillis();
+        return ms % 1000 == 0 ? Long.toString(ms / 1000) : Double.toString(ms / 1000.0);
+    }
+}

@@ -1,0 +1,91 @@
+package io.agentgateway.tool;
+
+import java.time.Duration;
+import java.util.UUID;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentgateway.GatewayHeaders;
+import io.agentgateway.session.ClientSocket;
+import io.agentgateway.session.SessionRegistry;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+
+/**
+ * Checks the body of {@code POST /tool/execute/{session_id}} ({@code name}, {@code arguments}, optional
+ * {@code call_id} and {@code timeout_s}) and finds the session's socket; answers 400 or 404 otherwise.
+ * Puts the {@link PendingToolCall} to make on the exchange.
+ */
+public class ToolRequestParser implements Processor {
+
+    static final int MAX_CALL_ID_LENGTH = 200;
+
+    private final ObjectMapper mapper;
+    private final SessionRegistry sessions;
+    private final Duration defaultTimeout;
+    private final Duration maxTimeout;
+
+    public ToolRequestParser(ObjectMapper mapper, SessionRegistry sessions, Duration defaultTimeout, Duration maxTimeout) {
+        this.mapper = mapper;
+        this.sessions = sessions;
+        this.defaultTimeout = defaultTimeout.compareTo(maxTimeout) > 0 ? maxTimeout : defaultTimeout;
+        this.maxTimeout = maxTimeout;
+    }
+
+    @Override
+    public void process(Exchange exchange) {
+        String sessionId = exchange.getMessage().getHeader(GatewayHeaders.SESSION_ID, String.class);
+        JsonNode body;
+        try {
+            String text = exchange.getMessage().getBody(String.class);
+            body = text == null || text.isBlank() ? null : mapper.readTree(text);
+        } catch (Exception e) {
+            throw bad("Body is not valid JSON");
+        }
+        if (body == null || !body.isObject()) {
+            throw bad("Body must be a JSON object");
+        }
+        JsonNode name = body.get("name");
+        if (name == null || !name.isTextual() || name.asText().isBlank()) {
+            throw bad("Field 'name' must be a non-empty string");
+        }
+        JsonNode arguments = body.get("arguments");
+        if (arguments == null || arguments.isNull()) {
+            arguments = mapper.createObjectNode();
+        } else if (!arguments.isObject()) {
+            throw bad("Field 'arguments' must be a JSON object");
+        }
+        String callId = callId(body.get("call_id"));
+        Duration timeout = timeout(body.get("timeout_s"));
+
+        ClientSocket socket = sessions.find(sessionId)
+                .orElseThrow(() -> new ToolCallRejected(404, "No socket open for session " + sessionId));
+        exchange.setProperty(GatewayHeaders.TOOL_CALL, new PendingToolCall(sessionId, callId, name.asText(),
+                arguments, timeout, socket.connectionKey()));
+    }
+
+    private static String callId(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return UUID.randomUUID().toString();
+        }
+        if (!node.isTextual() || node.asText().isEmpty() || node.asText().length() > MAX_CALL_ID_LENGTH) {
+            throw bad("Field 'call_id' must be a non-empty string of at most " + MAX_CALL_ID_LENGTH + " characters");
+        }
+        return node.asText();
+    }
+
+    private Duration timeout(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return defaultTimeout;
+        }
+        if (!node.isNumber() || !(node.asDouble() > 0) || Double.isInfinite(node.asDouble())) {
+            throw bad("Field 'timeout_s' must be a number of seconds above 0");
+        }
+        Duration asked = Duration.ofMillis(Math.max(1, Math.round(Math.min(node.asDouble(), 1e9) * 1000)));
+        return asked.compareTo(maxTimeout) > 0 ? maxTimeout : asked;
+    }
+
+    private static ToolCallRejected bad(String message) {
+        return new ToolCallRejected(400, message);
+    }
+}
