@@ -23,6 +23,18 @@ public final class GatewayHeaders {
     /** Exchange property: the parsed client frame ({@link io.agentgateway.protocol.ClientFrame}). */
     public static final String FRAME = "GatewayFrame";
 
+    /** Header: the agent a queued job is for (the enqueue routes put it in the Redis key). */
+    public static final String AGENT_ID = "GatewayAgentId";
+
+    /** Header: the channel a worker's replies go to (the publish routes use it). */
+    public static final String REPLY_TO = "GatewayReplyTo";
+
+    /** Exchange property: the {@link io.agentgateway.session.ClientSocket} a frame came from. */
+    public static final String SOCKET = "GatewaySocket";
+
+    /** Exchange property: the session id of the judgement request being queued. */
+    public static final String JUDGEMENT = "GatewayJudgement";
+
     /** Exchange property: the tool call a REST request is making ({@link io.agentgateway.tool.PendingToolCall}). */
     public static final String TOOL_CALL = "GatewayToolCall";
 

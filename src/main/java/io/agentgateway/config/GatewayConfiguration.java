@@ -16,6 +16,12 @@ import io.agentgateway.http.HealthReport;
 import io.agentgateway.protocol.FrameParser;
 import io.agentgateway.protocol.FrameValidator;
 import io.agentgateway.protocol.ServerFrames;
+import io.agentgateway.queue.DemoWorker;
+import io.agentgateway.queue.InMemoryPendingJudgements;
+import io.agentgateway.queue.JudgeSocketLifecycle;
+import io.agentgateway.queue.JudgementStarter;
+import io.agentgateway.queue.PendingJudgements;
+import io.agentgateway.queue.QueueReplies;
 import io.agentgateway.routes.FailureReplier;
 import io.agentgateway.session.ConversationHistory;
 import io.agentgateway.session.InMemoryConversationHistory;
@@ -72,6 +78,18 @@ public class GatewayConfiguration implements CamelConfiguration {
         properties.addOverrideProperty("gateway.agent.endpoint", settings.agentEndpoint());
         properties.addOverrideProperty("gateway.agent.timeout-ms", Long.toString(settings.requestTimeout().toMillis()));
         properties.addOverrideProperty("gateway.demo-agent.enabled", Boolean.toString(settings.usesDemoAgent()));
+        boolean redisOn = settings.redis().isPresent();
+        GatewaySettings.Redis redis = settings.redis()
+                .orElse(new GatewaySettings.Redis("localhost", 6379, 0, Optional.empty()));
+        properties.addOverrideProperty("gateway.redis.enabled", Boolean.toString(redisOn));
+        properties.addOverrideProperty("gateway.redis.uri", "spring-redis://" + redis.host() + ":" + redis.port());
+        properties.addOverrideProperty("gateway.queue.reply-channel", settings.replyChannel());
+        properties.addOverrideProperty("gateway.queue.enqueue-endpoint",
+                redisOn ? "direct:redis-enqueue" : "direct:memory-enqueue");
+        properties.addOverrideProperty("gateway.queue.publish-endpoint",
+                redisOn ? "direct:redis-publish" : "direct:queue-reply");
+        properties.addOverrideProperty("gateway.demo-worker.memory", Boolean.toString(settings.demoWorker() && !redisOn));
+        properties.addOverrideProperty("gateway.demo-worker.redis", Boolean.toString(settings.demoWorker() && redisOn));
 
         if (settings.debug()) {
             ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.agentgateway"))
@@ -83,6 +101,8 @@ public class GatewayConfiguration implements CamelConfiguration {
         if (settings.internalApiKey().isEmpty()) {
             LOG.warn("GATEWAY__INTERNAL_API_KEY is not set: POST /tool/execute refuses every call");
         }
+        LOG.info(redisOn ? "Queues: Redis at {}:{} (db {}), replies on {}" : "Queues: in-process (REDIS_HOST is not set)",
+                redis.host(), redis.port(), redis.db(), settings.replyChannel());
         if (settings.usesDemoAgent()) {
             LOG.info("GATEWAY__AGENT_URL is not set: answering with the built-in demo agent at {}",
                     settings.agentEndpoint());
@@ -101,6 +121,13 @@ public class GatewayConfiguration implements CamelConfiguration {
         StreamRegistry streams = new InMemoryStreamRegistry();
         ConversationHistory history = new InMemoryConversationHistory(settings.historyMaxMessages());
         PendingToolCalls toolCalls = new InMemoryPendingToolCalls(vertx, settings.toolMaxPending());
+        PendingJudgements judgements = new InMemoryPendingJudgements(vertx, mapper);
+        SessionRegistry judgementSockets = new InMemorySessionRegistry();
+        RedisBeans redisBeans = RedisBeans.create(redis);
+        redisBeans.bind(registry);
+        if (redisOn) {
+            context.addService(redisBeans.lifecycle());
+        }
 
         registry.bind("gatewaySettings", settings);
         registry.bind("jsonMapper", mapper);
@@ -108,6 +135,7 @@ public class GatewayConfiguration implements CamelConfiguration {
         registry.bind("streamRegistry", StreamRegistry.class, streams);
         registry.bind("conversationHistory", ConversationHistory.class, history);
         registry.bind("pendingToolCalls", PendingToolCalls.class, toolCalls);
+        registry.bind("pendingJudgements", PendingJudgements.class, judgements);
 
         registry.bind("socketLifecycle", new SocketLifecycle(sessions, streams, history, toolCalls));
         registry.bind("frameValidator", new FrameValidator(new FrameParser(mapper, FrameParser.CHAT_TYPES)));
@@ -115,8 +143,18 @@ public class GatewayConfiguration implements CamelConfiguration {
         registry.bind("agentRequestBuilder", new AgentRequestBuilder(mapper, history, settings.agentModel()));
         registry.bind("agentStreamRelay", new AgentStreamRelay(mapper, history));
         registry.bind("sessionReplies", new SessionReplies(sessions));
-        registry.bind("failureReplier", new FailureReplier(sessions, frames, new AgentFailures(settings.requestTimeout())));
-        registry.bind("healthReport", new HealthReport(mapper, settings, sessions, streams));
+        registry.bind("failureReplier", new FailureReplier(sessions, frames, new AgentFailures(settings.requestTimeout()),
+                judgements));
+        registry.bind("healthReport", new HealthReport(mapper, settings, sessions, streams,
+                redisOn ? Optional.of(redisBeans.template()) : Optional.empty()));
+        registry.bind("judgeSocketLifecycle", new JudgeSocketLifecycle(judgementSockets, judgements));
+        registry.bind("judgeFrameValidator", new FrameValidator(
+                new FrameParser(mapper, FrameParser.JUDGEMENT_TYPES, settings.judgementMaxAgents())));
+        registry.bind("judgementStarter", new JudgementStarter(mapper, judgements, settings.replyChannel(),
+                settings.judgementTimeout(), Clock.systemUTC()));
+        registry.bind("queueReplies", new QueueReplies(mapper, judgements));
+        registry.bind("demoWorker", new DemoWorker(mapper,
+                settings.demoWorkerAgents().stream().map(settings::jobsKey).toList()));
         registry.bind("internalKeyCheck", new InternalKeyCheck(settings.internalApiKey()));
         registry.bind("toolRequestParser", new ToolRequestParser(mapper, sessions, settings.requestTimeout(),
                 settings.toolMaxTimeout()));

@@ -30,6 +30,13 @@ import org.apache.camel.spi.PropertiesComponent;
  * @param demoAgentPath     path the demo agent is served on
  * @param demoWordDelay     pause between the demo agent's words
  * @param demoMaxStreams    answers the demo agent streams at once before it answers 503
+ * @param redis             the Redis server, empty for in-process queues
+ * @param queuePrefix       prefix of the gateway's Redis keys and channels
+ * @param instanceId        this gateway instance's name, in its reply channel
+ * @param judgementTimeout  how long an agent may take to send its final judgement
+ * @param judgementMaxAgents most agents one judgement request may ask
+ * @param demoWorker        whether the built-in demo worker answers judgements
+ * @param demoWorkerAgents  agent ids the demo worker serves when jobs are in Redis
  */
 public record GatewaySettings(
         String host,
@@ -49,7 +56,28 @@ public record GatewaySettings(
         int toolMaxPending,
         String demoAgentPath,
         Duration demoWordDelay,
-        int demoMaxStreams) {
+        int demoMaxStreams,
+        Optional<Redis> redis,
+        String queuePrefix,
+        String instanceId,
+        Duration judgementTimeout,
+        int judgementMaxAgents,
+        boolean demoWorker,
+        List<String> demoWorkerAgents) {
+
+    /** Where Redis is: REDIS_HOST, REDIS_PORT, REDIS_DB, REDIS_PASSWORD. */
+    public record Redis(String host, int port, int db, Optional<String> password) {
+    }
+
+    /** The Redis list an agent's jobs are pushed onto. */
+    public String jobsKey(String agentId) {
+        return queuePrefix + "jobs:" + agentId;
+    }
+
+    /** The channel workers publish this instance's replies to. */
+    public String replyChannel() {
+        return queuePrefix + "replies:" + instanceId;
+    }
 
     /** Reads and checks every setting. */
     public static GatewaySettings load(PropertiesComponent properties) {
@@ -77,7 +105,15 @@ public record GatewaySettings(
                 r.integer("gateway.tool.max-pending-per-session", "GATEWAY__TOOL_MAX_PENDING", 1, 100_000),
                 r.path("gateway.demo-agent.path"),
                 Duration.ofMillis(r.integer("gateway.demo-agent.word-delay-ms", "GATEWAY__DEMO_WORD_DELAY_MS", 0, 60_000)),
-                r.integer("gateway.demo-agent.max-streams", "GATEWAY__DEMO_MAX_STREAMS", 1, 10_000));
+                r.integer("gateway.demo-agent.max-streams", "GATEWAY__DEMO_MAX_STREAMS", 1, 10_000),
+                r.redis(),
+                r.nonBlank("gateway.queue.prefix", "GATEWAY__QUEUE_PREFIX"),
+                r.optional("gateway.instance-id", "GATEWAY__INSTANCE_ID")
+                        .orElseGet(() -> java.util.UUID.randomUUID().toString()),
+                r.seconds("gateway.judgement.timeout", "GATEWAY__JUDGEMENT_TIMEOUT"),
+                r.integer("gateway.judgement.max-agents", "GATEWAY__JUDGEMENT_MAX_AGENTS", 1, 1000),
+                r.autoBool("gateway.demo-worker.enabled", "GATEWAY__DEMO_WORKER", r.redis().isEmpty()),
+                r.list("gateway.demo-worker.agents", "GATEWAY__DEMO_WORKER_AGENTS"));
     }
 
     /** The URL the agent-http route calls: the configured agent, or the demo agent on this server. */
@@ -166,6 +202,21 @@ public record GatewaySettings(
             } catch (java.net.URISyntaxException e) {
                 throw invalid(key, env, v, "is not a valid URL: " + e.getReason());
             }
+        }
+
+        /** "auto" (or empty) means {@code automatic}. */
+        boolean autoBool(String key, String env, boolean automatic) {
+            String v = raw(key).toLowerCase();
+            return v.isEmpty() || v.equals("auto") ? automatic : bool(key, env);
+        }
+
+        Optional<Redis> redis() {
+            Optional<String> host = optional("redis.host", "REDIS_HOST");
+            if (host.isEmpty()) {
+                return Optional.empty();
+            }
+            return Optional.of(new Redis(host.get(), integer("redis.port", "REDIS_PORT", 1, 65535),
+                    integer("redis.db", "REDIS_DB", 0, 10_000), optional("redis.password", "REDIS_PASSWORD")));
         }
 
         List<String> list(String key, String env) {

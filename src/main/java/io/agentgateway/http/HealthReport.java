@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
+import java.util.Optional;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -12,10 +13,12 @@ import io.agentgateway.session.SessionRegistry;
 import io.agentgateway.stream.StreamRegistry;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
+import org.springframework.data.redis.core.RedisCallback;
+import org.springframework.data.redis.core.StringRedisTemplate;
 
 /**
  * {@code GET /health}: always 200 while the process serves; {@code status} is {@code ok}, or {@code degraded} when
- * the agent's host does not accept a TCP connection.
+ * the agent's host does not accept a TCP connection or the queue's Redis does not answer PING.
  */
 public class HealthReport implements Processor {
 
@@ -25,26 +28,42 @@ public class HealthReport implements Processor {
     private final GatewaySettings settings;
     private final SessionRegistry sessions;
     private final StreamRegistry streams;
+    private final Optional<StringRedisTemplate> redis;
 
-    public HealthReport(ObjectMapper mapper, GatewaySettings settings, SessionRegistry sessions, StreamRegistry streams) {
+    /** @param redis the queue's Redis, when the gateway uses one */
+    public HealthReport(ObjectMapper mapper, GatewaySettings settings, SessionRegistry sessions, StreamRegistry streams,
+                        Optional<StringRedisTemplate> redis) {
         this.mapper = mapper;
         this.settings = settings;
         this.sessions = sessions;
         this.streams = streams;
+        this.redis = redis;
     }
 
     @Override
     public void process(Exchange exchange) throws Exception {
         boolean agentUp = settings.usesDemoAgent() || reachable(URI.create(settings.agentEndpoint()));
+        Optional<Boolean> redisUp = redis.map(HealthReport::ping);
         ObjectNode body = mapper.createObjectNode();
-        body.put("status", agentUp ? "ok" : "degraded");
+        body.put("status", agentUp && redisUp.orElse(true) ? "ok" : "degraded");
         ObjectNode agent = body.putObject("agent");
         agent.put("mode", settings.usesDemoAgent() ? "demo" : "http");
         agent.put("url", settings.agentEndpoint());
         agent.put("reachable", agentUp);
+        ObjectNode queue = body.putObject("queue");
+        queue.put("transport", redis.isPresent() ? "redis" : "in-process");
+        redisUp.ifPresent(up -> queue.put("redis", up ? "up" : "down"));
         body.put("sessions", sessions.size());
         body.put("streams", streams.active());
         HttpReplies.json(exchange, 200, mapper.writeValueAsString(body));
+    }
+
+    private static boolean ping(StringRedisTemplate template) {
+        try {
+            return "PONG".equals(template.execute((RedisCallback<String>) c -> c.ping()));
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     private static boolean reachable(URI uri) {

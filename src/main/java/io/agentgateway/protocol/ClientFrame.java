@@ -1,5 +1,7 @@
 package io.agentgateway.protocol;
 
+import java.util.List;
+
 import com.fasterxml.jackson.databind.JsonNode;
 
 /** A validated frame from a client. */
@@ -24,6 +26,19 @@ public sealed interface ClientFrame {
      */
     record ToolResult(String callId, JsonNode result, String error) implements ClientFrame {
         public static final String TYPE = "tool_result";
+
+        @Override
+        public String type() {
+            return TYPE;
+        }
+    }
+
+    /**
+     * {@code {"type": "agent_judgement", "agent_ids": [...], "data": {"user_input": "..."}}}: ask several agents
+     * for a judgement through the queues. {@code data} is passed to the workers as the client sent it.
+     */
+    record AgentJudgement(List<String> agentIds, JsonNode data) implements ClientFrame {
+        public static final String TYPE = "agent_judgement";
 
         @Override
         public String type() {

@@ -1,5 +1,6 @@
 package io.agentgateway.protocol;
 
+import java.util.List;
 import java.util.Set;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -16,12 +17,22 @@ public final class FrameParser {
     public static final Set<String> CHAT_TYPES =
             Set.of(ClientFrame.UserMessage.TYPE, ClientFrame.Cancel.TYPE, ClientFrame.ToolResult.TYPE);
 
+    /** Message types accepted on {@code /ws} (the judgement protocol). */
+    public static final Set<String> JUDGEMENT_TYPES = Set.of(ClientFrame.AgentJudgement.TYPE);
+
     private final ObjectMapper mapper;
     private final Set<String> acceptedTypes;
+    private final int maxAgents;
 
     public FrameParser(ObjectMapper mapper, Set<String> acceptedTypes) {
+        this(mapper, acceptedTypes, 16);
+    }
+
+    /** @param maxAgents most agents an {@code agent_judgement} may name */
+    public FrameParser(ObjectMapper mapper, Set<String> acceptedTypes, int maxAgents) {
         this.mapper = mapper;
         this.acceptedTypes = acceptedTypes;
+        this.maxAgents = maxAgents;
     }
 
     /** @param payload a String (text frame) or byte[] (binary frame) */
@@ -54,6 +65,7 @@ public final class FrameParser {
             case ClientFrame.UserMessage.TYPE -> userMessage(root);
             case ClientFrame.Cancel.TYPE -> new ClientFrame.Cancel();
             case ClientFrame.ToolResult.TYPE -> toolResult(root);
+            case ClientFrame.AgentJudgement.TYPE -> agentJudgement(root);
             default -> throw new ProtocolException("Unsupported message type: " + t);
         };
     }
@@ -73,6 +85,45 @@ public final class FrameParser {
             }
         }
         return new ClientFrame.UserMessage(content);
+    }
+
+    private ClientFrame agentJudgement(JsonNode root) {
+        String type = ClientFrame.AgentJudgement.TYPE;
+        JsonNode ids = root.get("agent_ids");
+        if (ids == null || ids.isNull()) {
+            throw new ProtocolException("Invalid " + type + ": missing field 'agent_ids'");
+        }
+        if (!ids.isArray() || ids.isEmpty()) {
+            throw new ProtocolException("Invalid " + type + ": field 'agent_ids' must be a non-empty list of strings");
+        }
+        if (ids.size() > maxAgents) {
+            throw new ProtocolException("Invalid " + type + ": field 'agent_ids' names " + ids.size()
+                                        + " agents, at most " + maxAgents + " are allowed");
+        }
+        java.util.LinkedHashSet<String> agents = new java.util.LinkedHashSet<>();
+        for (JsonNode id : ids) {
+            if (!id.isTextual() || id.asText().isBlank()) {
+                throw new ProtocolException("Invalid " + type + ": every entry of 'agent_ids' must be a non-empty string");
+            }
+            if (!agents.add(id.asText())) {
+                throw new ProtocolException("Invalid " + type + ": 'agent_ids' names " + id.asText() + " twice");
+            }
+        }
+        JsonNode data = root.get("data");
+        if (data == null || data.isNull()) {
+            throw new ProtocolException("Invalid " + type + ": missing field 'data'");
+        }
+        if (!data.isObject()) {
+            throw new ProtocolException("Invalid " + type + ": field 'data' must be an object");
+        }
+        JsonNode input = data.get("user_input");
+        if (input == null || input.isNull()) {
+            throw new ProtocolException("Invalid " + type + ": missing field 'data.user_input'");
+        }
+        if (!input.isTextual()) {
+            throw new ProtocolException("Invalid " + type + ": field 'data.user_input' must be a string");
+        }
+        return new ClientFrame.AgentJudgement(List.copyOf(agents), data);
     }
 
     private static ClientFrame toolResult(JsonNode root) {

@@ -4,10 +4,14 @@ import io.agentgateway.GatewayHeaders;
 import io.agentgateway.http.HttpReplies;
 import io.agentgateway.protocol.ProtocolException;
 import io.agentgateway.protocol.ServerFrames;
+import io.agentgateway.queue.PendingJudgements;
+import io.agentgateway.session.ClientSocket;
 import io.agentgateway.session.SessionRegistry;
 import io.agentgateway.stream.AgentFailures;
 import io.agentgateway.stream.Turn;
 import io.agentgateway.tool.ToolCallRejected;
+import java.util.Optional;
+
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.slf4j.Logger;
@@ -25,11 +29,14 @@ public class FailureReplier implements Processor {
     private final SessionRegistry sessions;
     private final ServerFrames frames;
     private final AgentFailures failures;
+    private final PendingJudgements judgements;
 
-    public FailureReplier(SessionRegistry sessions, ServerFrames frames, AgentFailures failures) {
+    public FailureReplier(SessionRegistry sessions, ServerFrames frames, AgentFailures failures,
+                          PendingJudgements judgements) {
         this.sessions = sessions;
         this.frames = frames;
         this.failures = failures;
+        this.judgements = judgements;
     }
 
     @Override
@@ -44,16 +51,25 @@ public class FailureReplier implements Processor {
             }
             return;
         }
+        String judgement = exchange.getProperty(GatewayHeaders.JUDGEMENT, String.class);
+        if (judgement != null && !judgements.abandon(judgement)) {
+            return; // a job of this request failed already, and the client was told
+        }
         String key = exchange.getMessage().getHeader(GatewayHeaders.CONNECTION_KEY, String.class);
         if (key != null) {
             String message;
             if (cause instanceof ProtocolException) {
                 message = cause.getMessage();
+            } else if (judgement != null) {
+                message = "Queue unavailable: " + rootMessage(cause);
+                LOG.warn("Could not queue judgement {}: {}", judgement, message);
             } else {
                 message = "Internal error";
                 LOG.error("Failed handling a frame of connection {}", key, cause);
             }
-            sessions.findByConnection(key).ifPresent(socket -> socket.send(frames.error(message)));
+            ClientSocket socket = exchange.getProperty(GatewayHeaders.SOCKET, ClientSocket.class);
+            Optional<ClientSocket> target = socket != null ? Optional.of(socket) : sessions.findByConnection(key);
+            target.ifPresent(s -> s.send(frames.error(message)));
             return;
         }
         if (cause instanceof ToolCallRejected rejected) {
@@ -62,5 +78,13 @@ public class FailureReplier implements Processor {
         }
         LOG.error("Failed handling an HTTP request", cause);
         HttpReplies.json(exchange, 500, frames.error("Internal error"));
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
     }
 }

@@ -39,6 +39,8 @@ public class WebsocketRoutes extends RouteBuilder {
                         .to("direct:chat-cancel")
                     .when(header(GatewayHeaders.MESSAGE_TYPE).isEqualTo(ClientFrame.ToolResult.TYPE))
                         .to("direct:tool-result")
+                    .when(header(GatewayHeaders.MESSAGE_TYPE).isEqualTo(ClientFrame.AgentJudgement.TYPE))
+                        .to("direct:judgement-request")
                 .end();
 
         // Any route may send a frame to a session: body = JSON text, header session_id.

@@ -33,6 +33,9 @@ public class AgentStreamRelay implements Processor {
     @Override
     public void process(Exchange exchange) throws Exception {
         Turn turn = exchange.getProperty(GatewayHeaders.TURN, Turn.class);
+        if (turn.isFinished()) {
+            return; // the agent call failed and the turn's error frame went out already
+        }
         InputStream body = exchange.getMessage().getBody(InputStream.class);
         if (body == null) {
             finish(turn);

@@ -26,6 +26,13 @@ class GatewaySettingsTest {
         m.put("gateway.history.max-messages", "20");
         m.put("gateway.tool.max-timeout", "300");
         m.put("gateway.tool.max-pending-per-session", "16");
+        m.put("gateway.queue.prefix", "gateway:");
+        m.put("gateway.judgement.timeout", "60");
+        m.put("gateway.judgement.max-agents", "16");
+        m.put("gateway.demo-worker.enabled", "auto");
+        m.put("gateway.demo-worker.agents", "agent1,agent2");
+        m.put("redis.port", "6379");
+        m.put("redis.db", "0");
         m.put("gateway.demo-agent.path", "/demo/v1/chat/completions");
         m.put("gateway.demo-agent.word-delay-ms", "120");
         m.put("gateway.demo-agent.max-streams", "8");

@@ -89,6 +89,25 @@ class EmbeddedDefaultIT {
     }
 
     @Test
+    void judgementsRunOnInProcessQueuesWithTheDemoWorker() throws Exception {
+        try (WsClient ws = gateway.connect("/ws")) {
+            ws.send("{\"type\":\"agent_judgement\",\"agent_ids\":[\"agent1\",\"agent2\"],"
+                    + "\"data\":{\"user_input\":\"is this fine\"}}");
+            List<Frame> frames = new java.util.ArrayList<>();
+            while (frames.stream().filter(f -> f.text("type").equals("agent_judgement_final")).count() < 2) {
+                frames.add(ws.next());
+            }
+            assertThat(frames).hasSize(6);
+            for (String agent : List.of("agent1", "agent2")) {
+                assertThat(frames).filteredOn(f -> f.text("agent_id").equals(agent)).extracting(f -> f.text("type"))
+                        .containsExactly("agent_judgement_stream", "agent_judgement_stream", "agent_judgement_final");
+            }
+            assertThat(frames).extracting(f -> f.text("session_id")).containsOnly(frames.get(0).text("session_id"));
+        }
+        assertThat(gateway.get("/health").body()).contains("\"transport\":\"in-process\"");
+    }
+
+    @Test
     void aCancelledDemoAnswerStops() {
         try (WsClient ws = gateway.connect("/ws/demo-cancel")) {
             ws.userMessage("one two three four five six seven eight nine ten");

@@ -1,0 +1,79 @@
+package io.agentgateway.config;
+
+import java.time.Duration;
+
+import org.apache.camel.Service;
+import org.apache.camel.spi.Registry;
+import org.apache.camel.support.service.ServiceSupport;
+import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+import org.springframework.core.task.SimpleAsyncTaskExecutor;
+import org.springframework.core.task.SyncTaskExecutor;
+import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
+import org.springframework.data.redis.connection.jedis.JedisClientConfiguration;
+import org.springframework.data.redis.connection.jedis.JedisConnectionFactory;
+import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.data.redis.listener.RedisMessageListenerContainer;
+import org.springframework.data.redis.serializer.StringRedisSerializer;
+import redis.clients.jedis.Jedis;
+
+/**
+ * The Redis client beans the spring-redis endpoints refer to. Built whether or not Redis is used (the endpoints
+ * of routes that do not start still resolve them), but they connect only when used.
+ *
+ * @param container shared by every SUBSCRIBE endpoint. It dispatches on the subscription thread (a SyncTaskExecutor),
+ *                  which keeps replies in the order Redis delivered them (the default executor starts a thread per
+ *                  message), and resubscribes by itself after Redis comes back.
+ */
+public record RedisBeans(JedisConnectionFactory factory, StringRedisTemplate template,
+                         RedisMessageListenerContainer container) {
+
+    static RedisBeans create(GatewaySettings.Redis redis) {
+        RedisStandaloneConfiguration server = new RedisStandaloneConfiguration(redis.host(), redis.port());
+        server.setDatabase(redis.db());
+        redis.password().ifPresent(server::setPassword);
+        GenericObjectPoolConfig<Jedis> pool = new GenericObjectPoolConfig<>();
+        pool.setMaxTotal(64);
+        pool.setTestOnBorrow(true); // a connection from before a Redis restart is replaced, not used and failed
+        JedisClientConfiguration client = JedisClientConfiguration.builder()
+                .connectTimeout(Duration.ofSeconds(2))
+                .readTimeout(Duration.ofSeconds(5))
+                .usePooling().poolConfig(pool)
+                .build();
+        JedisConnectionFactory factory = new JedisConnectionFactory(server, client);
+        factory.afterPropertiesSet();
+        factory.start();
+        StringRedisTemplate template = new StringRedisTemplate(factory);
+        RedisMessageListenerContainer container = new RedisMessageListenerContainer();
+        container.setConnectionFactory(factory);
+        container.setTaskExecutor(new SyncTaskExecutor());
+        // the blocking SUBSCRIBE loop needs a thread of its own, or it runs on (and blocks) whoever starts it
+        container.setSubscriptionExecutor(new SimpleAsyncTaskExecutor("redis-subscription-"));
+        container.setRecoveryInterval(1000);
+        container.afterPropertiesSet();
+        return new RedisBeans(factory, template, container);
+    }
+
+    void bind(Registry registry) {
+        registry.bind("redisConnectionFactory", factory);
+        registry.bind("redisTemplate", template);
+        registry.bind("redisStringSerializer", new StringRedisSerializer());
+        registry.bind("redisListenerContainer", container);
+    }
+
+    /** Starts the subscription container with the routes and closes the connections at shutdown. */
+    Service lifecycle() {
+        return new ServiceSupport() {
+            @Override
+            protected void doStart() {
+                container.start();
+            }
+
+            @Override
+            protected void doStop() throws Exception {
+                container.stop();
+                container.destroy();
+                factory.destroy();
+            }
+        };
+    }
+}
