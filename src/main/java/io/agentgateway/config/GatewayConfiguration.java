@@ -16,7 +16,10 @@ import io.agentgateway.http.HealthReport;
 import io.agentgateway.protocol.FrameParser;
 import io.agentgateway.protocol.FrameValidator;
 import io.agentgateway.protocol.ServerFrames;
+import io.agentgateway.queue.ChatJobBuilder;
 import io.agentgateway.queue.DemoWorker;
+import io.agentgateway.queue.InMemoryQueuedTurns;
+import io.agentgateway.queue.QueuedTurns;
 import io.agentgateway.queue.InMemoryPendingJudgements;
 import io.agentgateway.queue.JudgeSocketLifecycle;
 import io.agentgateway.queue.JudgementStarter;
@@ -88,6 +91,8 @@ public class GatewayConfiguration implements CamelConfiguration {
                 redisOn ? "direct:redis-enqueue" : "direct:memory-enqueue");
         properties.addOverrideProperty("gateway.queue.publish-endpoint",
                 redisOn ? "direct:redis-publish" : "direct:queue-reply");
+        properties.addOverrideProperty("gateway.chat.backend-endpoint",
+                settings.chatViaQueue() ? "direct:chat-queue" : "direct:chat-http");
         properties.addOverrideProperty("gateway.demo-worker.memory", Boolean.toString(settings.demoWorker() && !redisOn));
         properties.addOverrideProperty("gateway.demo-worker.redis", Boolean.toString(settings.demoWorker() && redisOn));
 
@@ -152,7 +157,11 @@ public class GatewayConfiguration implements CamelConfiguration {
                 new FrameParser(mapper, FrameParser.JUDGEMENT_TYPES, settings.judgementMaxAgents())));
         registry.bind("judgementStarter", new JudgementStarter(mapper, judgements, settings.replyChannel(),
                 settings.judgementTimeout(), Clock.systemUTC()));
-        registry.bind("queueReplies", new QueueReplies(mapper, judgements));
+        QueuedTurns queuedTurns = new InMemoryQueuedTurns(vertx, settings.requestTimeout(), history);
+        registry.bind("queuedTurns", QueuedTurns.class, queuedTurns);
+        registry.bind("chatJobBuilder", new ChatJobBuilder(mapper, queuedTurns, settings.chatQueueAgent(),
+                settings.replyChannel(), Clock.systemUTC()));
+        registry.bind("queueReplies", new QueueReplies(mapper, judgements, queuedTurns));
         registry.bind("demoWorker", new DemoWorker(mapper,
                 settings.demoWorkerAgents().stream().map(settings::jobsKey).toList()));
         registry.bind("internalKeyCheck", new InternalKeyCheck(settings.internalApiKey()));

@@ -37,6 +37,8 @@ import org.apache.camel.spi.PropertiesComponent;
  * @param judgementMaxAgents most agents one judgement request may ask
  * @param demoWorker        whether the built-in demo worker answers judgements
  * @param demoWorkerAgents  agent ids the demo worker serves when jobs are in Redis
+ * @param chatViaQueue      chat turns go to the job queue (workers reply with assistant_message) instead of HTTP
+ * @param chatQueueAgent    the agent id chat jobs are queued for
  */
 public record GatewaySettings(
         String host,
@@ -63,7 +65,9 @@ public record GatewaySettings(
         Duration judgementTimeout,
         int judgementMaxAgents,
         boolean demoWorker,
-        List<String> demoWorkerAgents) {
+        List<String> demoWorkerAgents,
+        boolean chatViaQueue,
+        String chatQueueAgent) {
 
     /** Where Redis is: REDIS_HOST, REDIS_PORT, REDIS_DB, REDIS_PASSWORD. */
     public record Redis(String host, int port, int db, Optional<String> password) {
@@ -113,7 +117,9 @@ public record GatewaySettings(
                 r.seconds("gateway.judgement.timeout", "GATEWAY__JUDGEMENT_TIMEOUT"),
                 r.integer("gateway.judgement.max-agents", "GATEWAY__JUDGEMENT_MAX_AGENTS", 1, 1000),
                 r.autoBool("gateway.demo-worker.enabled", "GATEWAY__DEMO_WORKER", r.redis().isEmpty()),
-                r.list("gateway.demo-worker.agents", "GATEWAY__DEMO_WORKER_AGENTS"));
+                r.list("gateway.demo-worker.agents", "GATEWAY__DEMO_WORKER_AGENTS"),
+                r.oneOf("gateway.chat.backend", "GATEWAY__CHAT_BACKEND", List.of("http", "queue")).equals("queue"),
+                r.nonBlank("gateway.chat.queue-agent", "GATEWAY__CHAT_QUEUE_AGENT"));
     }
 
     /** The URL the agent-http route calls: the configured agent, or the demo agent on this server. */
@@ -202,6 +208,14 @@ public record GatewaySettings(
             } catch (java.net.URISyntaxException e) {
                 throw invalid(key, env, v, "is not a valid URL: " + e.getReason());
             }
+        }
+
+        String oneOf(String key, String env, List<String> allowed) {
+            String v = raw(key).toLowerCase();
+            if (!allowed.contains(v)) {
+                throw invalid(key, env, v, "must be one of " + String.join(", ", allowed));
+            }
+            return v;
         }
 
         /** "auto" (or empty) means {@code automatic}. */

@@ -73,7 +73,7 @@ public class DemoAgent implements Processor {
         }
     }
 
-    static List<String> words(String text) {
+    public static List<String> words(String text) {
         List<String> words = new ArrayList<>();
         Matcher m = WORD.matcher(text);
         while (m.find()) {

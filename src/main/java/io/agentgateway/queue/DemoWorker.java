@@ -11,8 +11,9 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Handler;
 
 /**
- * The built-in judgement worker (routes/demo-worker.yaml): for a job it writes two thinking steps and a final
- * judgement, speaking only the documented reply contract, as any external worker would.
+ * The built-in worker (routes/demo-worker.yaml), speaking only the documented reply contract as any external
+ * worker would: a judgement job gets two thinking steps and a final judgement; a chat job gets the last user
+ * message echoed word by word.
  */
 public class DemoWorker {
 
@@ -38,6 +39,9 @@ public class DemoWorker {
         String input = job.path("data").path("user_input").asText("");
         exchange.getMessage().setHeader(GatewayHeaders.REPLY_TO, job.path("reply_to").asText());
 
+        if (job.path("data").has("messages")) {
+            return chatReplies(sessionId, job.path("data").path("messages"));
+        }
         List<String> replies = new ArrayList<>();
         replies.add(stream(sessionId, agentId, agentId + " is reading: " + input));
         replies.add(stream(sessionId, agentId, agentId + " counts " + input.split("\\s+").length + " words"));
@@ -46,6 +50,26 @@ public class DemoWorker {
         fin.putObject("data").put("judgement", agentId + " finds \"" + input + "\" reasonable");
         replies.add(fin.toString());
         return replies;
+    }
+
+    /** A chat job: the last user message echoed back word by word as assistant_message frames. */
+    private List<String> chatReplies(String sessionId, JsonNode messages) {
+        String last = messages.isEmpty() ? "" : messages.get(messages.size() - 1).path("content").asText("");
+        List<String> replies = new ArrayList<>();
+        for (String word : io.agentgateway.demo.DemoAgent.words(last)) {
+            replies.add(chatFrame(sessionId, word, false));
+        }
+        replies.add(chatFrame(sessionId, "", true));
+        return replies;
+    }
+
+    private String chatFrame(String sessionId, String token, boolean isFinal) {
+        ObjectNode f = mapper.createObjectNode();
+        f.put("type", "assistant_message");
+        f.put("session_id", sessionId);
+        f.put("token", token);
+        f.put("is_final", isFinal);
+        return f.toString();
     }
 
     private String stream(String sessionId, String agentId, String thinking) {

@@ -16,16 +16,20 @@ public class QueueReplies implements Processor {
 
     static final String STREAM = "agent_judgement_stream";
     static final String FINAL = "agent_judgement_final";
+    static final String CHAT = "assistant_message";
+    static final String ERROR = "error";
 
     private static final Logger LOG = LoggerFactory.getLogger(QueueReplies.class);
     private static final int QUOTE_MAX = 200;
 
     private final ObjectMapper mapper;
     private final PendingJudgements judgements;
+    private final QueuedTurns chatTurns;
 
-    public QueueReplies(ObjectMapper mapper, PendingJudgements judgements) {
+    public QueueReplies(ObjectMapper mapper, PendingJudgements judgements, QueuedTurns chatTurns) {
         this.mapper = mapper;
         this.judgements = judgements;
+        this.chatTurns = chatTurns;
     }
 
     @Override
@@ -42,6 +46,10 @@ public class QueueReplies implements Processor {
             return;
         }
         String type = reply.path("type").asText("");
+        if (type.equals(CHAT) || type.equals(ERROR)) {
+            chat(type, reply, text);
+            return;
+        }
         if (!type.equals(STREAM) && !type.equals(FINAL)) {
             drop("unknown type '" + type + "'", text);
             return;
@@ -58,6 +66,25 @@ public class QueueReplies implements Processor {
         }
         if (!judgements.relay(sessionId, agentId, type.equals(FINAL), reply.toString())) {
             drop("no pending request here for session '" + sessionId + "' and agent '" + agentId + "'", text);
+        }
+    }
+
+    /** {@code assistant_message} ({@code token}, {@code is_final}) or {@code error} for a chat turn. */
+    private void chat(String type, JsonNode reply, String text) {
+        String requestId = reply.path("session_id").asText("");
+        boolean relayed;
+        if (type.equals(ERROR)) {
+            relayed = chatTurns.fail(requestId, "Agent reported an error: " + reply.path("error").asText("(no message)"));
+        } else {
+            JsonNode token = reply.get("token");
+            if (token == null || !token.isTextual() || !reply.path("is_final").isBoolean()) {
+                drop("an assistant_message needs a string token and a boolean is_final", text);
+                return;
+            }
+            relayed = chatTurns.relay(requestId, token.asText(), reply.path("is_final").asBoolean());
+        }
+        if (!relayed) {
+            drop("no chat turn here is waiting for session '" + requestId + "'", text);
         }
     }
 

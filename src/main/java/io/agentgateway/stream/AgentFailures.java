@@ -8,6 +8,7 @@ import java.util.concurrent.RejectedExecutionException;
 
 import org.apache.camel.http.base.HttpOperationFailedException;
 import org.apache.hc.client5.http.ConnectTimeoutException;
+import org.springframework.dao.DataAccessException;
 
 /** Says in one sentence, for the client, why a turn failed. */
 public final class AgentFailures {
@@ -38,6 +39,9 @@ public final class AgentFailures {
             }
             if (t instanceof UnknownHostException) {
                 return "Agent unreachable: unknown host " + t.getMessage();
+            }
+            if (t instanceof DataAccessException) {
+                return "Queue unavailable: " + t.getMessage();
             }
             if (t instanceof RejectedExecutionException) {
                 return "Gateway busy: too many answers streaming, try again shortly";

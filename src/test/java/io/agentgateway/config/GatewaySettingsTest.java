@@ -32,6 +32,8 @@ class GatewaySettingsTest {
         m.put("gateway.demo-worker.enabled", "auto");
         m.put("gateway.demo-worker.agents", "agent1,agent2");
         m.put("redis.port", "6379");
+        m.put("gateway.chat.backend", "http");
+        m.put("gateway.chat.queue-agent", "chat");
         m.put("redis.db", "0");
         m.put("gateway.demo-agent.path", "/demo/v1/chat/completions");
         m.put("gateway.demo-agent.word-delay-ms", "120");
@@ -76,6 +78,8 @@ class GatewaySettingsTest {
         assertBad("gateway.request-timeout", "soon", "is not a number of seconds");
         assertBad("gateway.debug", "maybe", "DEBUG (gateway.debug) = 'maybe' must be true or false");
         assertBad("gateway.ws.max-message-bytes", "10", "must be between 64 and");
+        assertBad("gateway.chat.backend", "carrier-pigeon",
+                "GATEWAY__CHAT_BACKEND (gateway.chat.backend) = 'carrier-pigeon' must be one of http, queue");
     }
 
     private static void assertBad(String key, String value, String message) {
