@@ -244,6 +244,32 @@ class JudgementRedisIT {
 
     @Test
     @Order(6)
+    void aBadTokenOnWsIsRefusedBeforeTheUpgrade() {
+        assertThat(WsClient.handshakeStatus(gateway.ws("/ws"))).isEqualTo(401);
+        assertThat(WsClient.handshakeStatus(gateway.ws("/ws?appid=your_app_id&token=0000000000"))).isEqualTo(401);
+    }
+
+    @Test
+    @Order(7)
+    void theDemoWorkerCanServeRedisJobsWhenTurnedOn() throws Exception {
+        try (RunningGateway withDemo = RunningGateway.builder()
+                .property("redis.host", "127.0.0.1")
+                .property("redis.port", Integer.toString(redis.port()))
+                .property("gateway.demo-worker.enabled", "true")
+                .property("gateway.demo-worker.agents", "demo-judge")
+                .property("gateway.demo-worker.delay-ms", "10")
+                .start();
+             WsClient ws = withDemo.connect("/ws")) {
+            ws.send(request("via redis", "demo-judge"));
+            List<Frame> frames = untilFinals(ws, 1);
+            assertThat(frames).extracting(f -> f.text("type")).containsExactly(
+                    "agent_judgement_stream", "agent_judgement_stream", "agent_judgement_final");
+            assertThat(frames.get(2).json().path("data").path("judgement").asText()).contains("via redis");
+        }
+    }
+
+    @Test
+    @Order(8)
     void healthShowsRedisUp() throws Exception {
         var r = gateway.get("/health");
         assertThat(r.body()).contains("\"transport\":\"redis\"").contains("\"redis\":\"up\"").contains("\"status\":\"ok\"");
