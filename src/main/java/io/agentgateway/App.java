@@ -4,8 +4,8 @@ import io.agentgateway.config.InvalidConfigurationException;
 import org.apache.camel.main.Main;
 
 /**
- * Starts the gateway. Wiring lives in {@link io.agentgateway.config.GatewayConfiguration}; routes are found by
- * package scan (Java) and in {@code routes/*.yaml}.
+ * Starts the gateway. Wiring lives in {@link io.agentgateway.config.GatewayConfiguration}; the Java routes are
+ * listed in {@link Launch}, the YAML ones are {@code routes/*.yaml}.
  */
 public final class App {
 
@@ -21,7 +21,7 @@ public final class App {
             System.setProperty("camel.threads.virtual.enabled", "true");
         }
         Main main = new Main(App.class);
-        ConfigLocations.apply(main);
+        Launch.configure(main);
         int exitCode;
         try {
             exitCode = main.run(args);

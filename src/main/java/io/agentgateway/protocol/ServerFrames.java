@@ -1,6 +1,7 @@
 package io.agentgateway.protocol;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -13,14 +14,15 @@ public final class ServerFrames {
         this.mapper = mapper;
     }
 
-    /** One piece of an answer: {@code {"type": "assistant_message", "token": "...", "is_final": false, "seq": n}}. */
+    /**
+     * One piece of an answer: {@code {"type": "assistant_message", "token": "...", "is_final": false, "seq": n}}.
+     * Written straight into a string (one per token, on the hot path) rather than through a JSON tree.
+     */
     public String token(String token, boolean isFinal, long seq) {
-        ObjectNode n = mapper.createObjectNode();
-        n.put("type", "assistant_message");
-        n.put("token", token);
-        n.put("is_final", isFinal);
-        n.put("seq", seq);
-        return write(n);
+        StringBuilder sb = new StringBuilder(64 + token.length());
+        sb.append("{\"type\":\"assistant_message\",\"token\":\"");
+        JsonStringEncoder.getInstance().quoteAsString(token, sb);
+        return sb.append("\",\"is_final\":").append(isFinal).append(",\"seq\":").append(seq).append('}').toString();
     }
 
     /** The last frame of a cancelled answer. */

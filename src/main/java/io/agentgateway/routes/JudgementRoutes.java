@@ -16,8 +16,8 @@ public class JudgementRoutes extends RouteBuilder {
         from("vertx-websocket:/ws?fireWebSocketConnectionEvents=true")
                 .routeId("judge-session").routeConfigurationId(ErrorHandlingConfiguration.ID)
                 .choice()
-                    .when(header(GatewayHeaders.WS_EVENT).isEqualTo(VertxWebsocketEvent.OPEN)).to("direct:judge-open")
-                    .when(header(GatewayHeaders.WS_EVENT).isEqualTo(VertxWebsocketEvent.CLOSE)).to("direct:judge-close")
+                    .when(WebsocketRoutes.event(VertxWebsocketEvent.OPEN)).to("direct:judge-open")
+                    .when(WebsocketRoutes.event(VertxWebsocketEvent.CLOSE)).to("direct:judge-close")
                     .otherwise().to("direct:judge-ingress")
                 .end();
 

@@ -1,8 +1,13 @@
 package io.agentgateway.stream;
 
+import java.util.List;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 
 /**
  * Reads an agent's streamed answer line by line, whichever of the three accepted formats it is in:
@@ -54,37 +59,52 @@ public final class AgentStreamDecoder {
         throw new AgentStreamException("Agent sent a malformed stream: unexpected line '" + quote(line) + "'");
     }
 
+    /** The fields of a chunk the gateway reads; bound directly (no JSON tree per chunk: this runs per token). */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record Wire(String token, Boolean done, @JsonProperty("is_final") Boolean isFinal, JsonNode error,
+                List<WireChoice> choices) {
+    }
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record WireChoice(WireDelta delta) {
+    }
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record WireDelta(JsonNode content) {
+    }
+
     private Chunk json(String text) {
-        JsonNode node;
+        Wire w;
         try {
-            node = mapper.readTree(text);
+            w = mapper.readValue(text, Wire.class);
+        } catch (MismatchedInputException e) {
+            throw new AgentStreamException("Agent sent a malformed stream: expected a JSON object: '" + quote(text) + "'");
         } catch (JsonProcessingException e) {
             throw new AgentStreamException("Agent sent a malformed stream: not JSON: '" + quote(text) + "'");
         }
-        if (node == null || !node.isObject()) {
+        if (w == null) {
             throw new AgentStreamException("Agent sent a malformed stream: expected a JSON object: '" + quote(text) + "'");
         }
-        JsonNode error = node.get("error");
-        if (error != null && !error.isNull()) {
+        if (w.error() != null && !w.error().isNull()) {
+            JsonNode error = w.error();
             String message = error.isTextual() ? error.asText()
                     : error.path("message").isTextual() ? error.path("message").asText() : error.toString();
             throw new AgentStreamException("Agent reported an error: " + message);
         }
-        boolean done = node.path("done").asBoolean(false) || node.path("is_final").asBoolean(false);
-        JsonNode token = node.get("token");
-        if (token != null && token.isTextual()) {
-            return new Chunk(token.asText(), done);
+        boolean done = Boolean.TRUE.equals(w.done()) || Boolean.TRUE.equals(w.isFinal());
+        if (w.token() != null) {
+            return new Chunk(w.token(), done);
         }
-        JsonNode choices = node.get("choices");
-        if (choices != null && choices.isArray()) {
-            if (choices.isEmpty()) {
+        if (w.choices() != null) {
+            if (w.choices().isEmpty()) {
                 return done ? Chunk.DONE : Chunk.NOTHING;
             }
-            JsonNode content = choices.get(0).path("delta").path("content");
-            if (content.isTextual()) {
+            WireChoice first = w.choices().get(0);
+            JsonNode content = first == null || first.delta() == null ? null : first.delta().content();
+            if (content != null && content.isTextual()) {
                 return new Chunk(content.asText(), done);
             }
-            if (content.isMissingNode() || content.isNull()) {
+            if (content == null || content.isNull()) {
                 // role-only first chunk, or the finish_reason chunk
                 return done ? Chunk.DONE : Chunk.NOTHING;
             }

@@ -12,7 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import io.agentgateway.App;
-import io.agentgateway.ConfigLocations;
+import io.agentgateway.Launch;
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.Main;
 
@@ -50,7 +50,7 @@ public final class RunningGateway implements AutoCloseable {
         public RunningGateway start() throws Exception {
             int port = freePort();
             Main main = new Main(App.class);
-            ConfigLocations.apply(main, Path.of("").toAbsolutePath());
+            Launch.configure(main, Path.of("").toAbsolutePath());
             main.addOverrideProperty("gateway.http.host", "127.0.0.1");
             main.addOverrideProperty("gateway.http.port", Integer.toString(port));
             main.addOverrideProperty("gateway.demo-agent.word-delay-ms", "20");

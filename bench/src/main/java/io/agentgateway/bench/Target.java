@@ -1,0 +1,135 @@
+package io.agentgateway.bench;
+
+import java.io.File;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** A process under test (the gateway or the baseline relay), with what /proc and jcmd say about it. */
+public final class Target implements AutoCloseable {
+
+    private static final Pattern USED = Pattern.compile("used (\\d+)K");
+
+    final String name;
+    final Process process;
+    final int port;
+    final double startupSeconds;
+    private final String java;
+
+    private Target(String name, Process process, int port, double startupSeconds, String java) {
+        this.name = name;
+        this.process = process;
+        this.port = port;
+        this.startupSeconds = startupSeconds;
+        this.java = java;
+    }
+
+    /** Starts a process and waits for its /health to answer 200. */
+    static Target start(String name, String java, List<String> args, Map<String, String> env, int port, Path log)
+            throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(java);
+        cmd.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(env);
+        long t0 = System.nanoTime();
+        Process p = pb.start();
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(200)).build();
+        HttpRequest health = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))
+                .timeout(Duration.ofSeconds(2)).build();
+        while (true) {
+            if (!p.isAlive()) {
+                throw new IllegalStateException(name + " exited during start-up; see " + log);
+            }
+            if (System.nanoTime() - t0 > TimeUnit.SECONDS.toNanos(60)) {
+                p.destroyForcibly();
+                throw new IllegalStateException(name + " not ready in 60 s; see " + log);
+            }
+            try {
+                if (http.send(health, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    break;
+                }
+            } catch (Exception notYet) {
+                // not listening yet
+            }
+            Thread.sleep(10);
+        }
+        return new Target(name, p, port, (System.nanoTime() - t0) / 1e9, java);
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** Threads of the process now. */
+    int threads() {
+        return (int) status("Threads:");
+    }
+
+    /** Resident memory in KiB. */
+    long rssKib() {
+        return status("VmRSS:");
+    }
+
+    private long status(String field) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid() + "/status"))) {
+                if (line.startsWith(field)) {
+                    return Long.parseLong(line.substring(field.length()).trim().split("\\s+")[0]);
+                }
+            }
+        } catch (Exception e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    /** CPU time used so far (user + system), in seconds. */
+    double cpuSeconds() {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid() + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    /** Heap in use after a full GC, in KiB (jcmd of the target's own JDK). */
+    long heapAfterGcKib() {
+        String jcmd = new File(new File(java).getParentFile(), "jcmd").getPath();
+        try {
+            run(jcmd, Long.toString(pid()), "GC.run");
+            String info = run(jcmd, Long.toString(pid()), "GC.heap_info");
+            Matcher m = USED.matcher(info);
+            return m.find() ? Long.parseLong(m.group(1)) : -1;
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    private static String run(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        p.waitFor(30, TimeUnit.SECONDS);
+        return out;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(15, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+}
