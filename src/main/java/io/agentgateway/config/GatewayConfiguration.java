@@ -24,6 +24,7 @@ import io.agentgateway.queue.InMemoryPendingJudgements;
 import io.agentgateway.queue.JudgeSocketLifecycle;
 import io.agentgateway.queue.JudgementStarter;
 import io.agentgateway.queue.PendingJudgements;
+import io.agentgateway.queue.QueueJobs;
 import io.agentgateway.queue.QueueReplies;
 import io.agentgateway.routes.FailureReplier;
 import io.agentgateway.session.ConversationHistory;
@@ -155,12 +156,11 @@ public class GatewayConfiguration implements CamelConfiguration {
         registry.bind("judgeSocketLifecycle", new JudgeSocketLifecycle(judgementSockets, judgements));
         registry.bind("judgeFrameValidator", new FrameValidator(
                 new FrameParser(mapper, FrameParser.JUDGEMENT_TYPES, settings.judgementMaxAgents())));
-        registry.bind("judgementStarter", new JudgementStarter(mapper, judgements, settings.replyChannel(),
-                settings.judgementTimeout(), Clock.systemUTC()));
+        QueueJobs jobs = new QueueJobs(mapper, settings.replyChannel(), Clock.systemUTC());
+        registry.bind("judgementStarter", new JudgementStarter(jobs, judgements, settings.judgementTimeout()));
         QueuedTurns queuedTurns = new InMemoryQueuedTurns(vertx, settings.requestTimeout(), history);
         registry.bind("queuedTurns", QueuedTurns.class, queuedTurns);
-        registry.bind("chatJobBuilder", new ChatJobBuilder(mapper, queuedTurns, settings.chatQueueAgent(),
-                settings.replyChannel(), Clock.systemUTC()));
+        registry.bind("chatJobBuilder", new ChatJobBuilder(mapper, jobs, queuedTurns, settings.chatQueueAgent()));
         registry.bind("queueReplies", new QueueReplies(mapper, judgements, queuedTurns));
         registry.bind("demoWorker", new DemoWorker(mapper,
                 settings.demoWorkerAgents().stream().map(settings::jobsKey).toList()));

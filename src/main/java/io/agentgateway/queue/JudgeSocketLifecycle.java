@@ -1,7 +1,6 @@
 package io.agentgateway.queue;
 
 import io.agentgateway.GatewayHeaders;
-import io.agentgateway.session.ClientSocket;
 import io.agentgateway.session.SessionRegistry;
 import io.agentgateway.ws.VertxClientSocket;
 import io.vertx.core.http.ServerWebSocket;
@@ -32,9 +31,7 @@ public class JudgeSocketLifecycle {
     @Handler
     public void resolve(Exchange exchange) {
         String key = exchange.getMessage().getHeader(GatewayHeaders.CONNECTION_KEY, String.class);
-        ClientSocket socket = sockets.findByConnection(key)
-                .orElseThrow(() -> new IllegalStateException("no open socket for connection " + key));
-        exchange.setProperty(GatewayHeaders.SOCKET, socket);
+        exchange.setProperty(GatewayHeaders.SOCKET, sockets.requireByConnection(key));
     }
 
     @Handler

@@ -1,13 +1,9 @@
 package io.agentgateway.queue;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agentgateway.GatewayHeaders;
 import io.agentgateway.protocol.ClientFrame;
 import io.agentgateway.session.ClientSocket;
@@ -24,40 +20,27 @@ public class JudgementStarter implements Processor {
     public record Job(String agentId, String json) {
     }
 
-    private final ObjectMapper mapper;
+    private final QueueJobs jobs;
     private final PendingJudgements pending;
-    private final String replyChannel;
     private final Duration timeout;
-    private final Clock clock;
 
-    public JudgementStarter(ObjectMapper mapper, PendingJudgements pending, String replyChannel, Duration timeout,
-                            Clock clock) {
-        this.mapper = mapper;
+    public JudgementStarter(QueueJobs jobs, PendingJudgements pending, Duration timeout) {
+        this.jobs = jobs;
         this.pending = pending;
-        this.replyChannel = replyChannel;
         this.timeout = timeout;
-        this.clock = clock;
     }
 
     @Override
     public void process(Exchange exchange) {
         ClientFrame.AgentJudgement frame = exchange.getProperty(GatewayHeaders.FRAME, ClientFrame.AgentJudgement.class);
         ClientSocket socket = exchange.getProperty(GatewayHeaders.SOCKET, ClientSocket.class);
-        String sessionId = UUID.randomUUID().toString();
-        String createdAt = clock.instant().toString();
-        List<Job> jobs = new ArrayList<>();
+        String sessionId = QueueJobs.newRequestId();
+        List<Job> perAgent = new ArrayList<>();
         for (String agentId : frame.agentIds()) {
-            ObjectNode job = mapper.createObjectNode();
-            job.put("job_id", UUID.randomUUID().toString());
-            job.put("session_id", sessionId);
-            job.put("agent_id", agentId);
-            job.set("data", frame.data());
-            job.put("reply_to", replyChannel);
-            job.put("created_at", createdAt);
-            jobs.add(new Job(agentId, job.toString()));
+            perAgent.add(new Job(agentId, jobs.job(sessionId, agentId, frame.data())));
         }
         pending.begin(new Judgement(sessionId, socket, frame.agentIds(), timeout));
         exchange.setProperty(GatewayHeaders.JUDGEMENT, sessionId);
-        exchange.getMessage().setBody(jobs);
+        exchange.getMessage().setBody(perAgent);
     }
 }

@@ -18,5 +18,11 @@ public interface SessionRegistry {
 
     Optional<ClientSocket> findByConnection(String connectionKey);
 
+    /** The socket of a connection whose frame is being handled; it is registered at OPEN, before any frame. */
+    default ClientSocket requireByConnection(String connectionKey) {
+        return findByConnection(connectionKey)
+                .orElseThrow(() -> new IllegalStateException("no open socket for connection " + connectionKey));
+    }
+
     int size();
 }

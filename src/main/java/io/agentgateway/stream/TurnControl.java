@@ -55,7 +55,6 @@ public class TurnControl {
 
     private ClientSocket socketOf(Exchange exchange) {
         String key = exchange.getMessage().getHeader(GatewayHeaders.CONNECTION_KEY, String.class);
-        return sessions.findByConnection(key)
-                .orElseThrow(() -> new IllegalStateException("no open socket for connection " + key));
+        return sessions.requireByConnection(key);
     }
 }

@@ -23,8 +23,7 @@ public class ToolResults implements Processor {
     public void process(Exchange exchange) {
         ClientFrame.ToolResult result = exchange.getProperty(GatewayHeaders.FRAME, ClientFrame.ToolResult.class);
         String key = exchange.getMessage().getHeader(GatewayHeaders.CONNECTION_KEY, String.class);
-        ClientSocket socket = sessions.findByConnection(key)
-                .orElseThrow(() -> new IllegalStateException("no open socket for connection " + key));
+        ClientSocket socket = sessions.requireByConnection(key);
         ToolOutcome outcome = result.error() != null
                 ? new ToolOutcome.ClientError(result.error())
                 : new ToolOutcome.Result(result.result());
