@@ -123,6 +123,7 @@ public class GatewayConfiguration implements CamelConfiguration {
 
         ObjectMapper mapper = new ObjectMapper();
         ServerFrames frames = new ServerFrames(mapper);
+        AgentFailures failures = new AgentFailures(settings.requestTimeout());
         SessionRegistry sessions = new InMemorySessionRegistry();
         StreamRegistry streams = new InMemoryStreamRegistry();
         ConversationHistory history = new InMemoryConversationHistory(settings.historyMaxMessages());
@@ -149,8 +150,7 @@ public class GatewayConfiguration implements CamelConfiguration {
         registry.bind("agentRequestBuilder", new AgentRequestBuilder(mapper, history, settings.agentModel()));
         registry.bind("agentStreamRelay", new AgentStreamRelay(mapper, history));
         registry.bind("sessionReplies", new SessionReplies(sessions));
-        registry.bind("failureReplier", new FailureReplier(sessions, frames, new AgentFailures(settings.requestTimeout()),
-                judgements));
+        registry.bind("failureReplier", new FailureReplier(sessions, frames, failures, judgements));
         registry.bind("healthReport", new HealthReport(mapper, settings, sessions, streams,
                 redisOn ? Optional.of(redisBeans.template()) : Optional.empty()));
         registry.bind("judgeSocketLifecycle", new JudgeSocketLifecycle(judgementSockets, judgements));
@@ -158,7 +158,7 @@ public class GatewayConfiguration implements CamelConfiguration {
                 new FrameParser(mapper, FrameParser.JUDGEMENT_TYPES, settings.judgementMaxAgents())));
         QueueJobs jobs = new QueueJobs(mapper, settings.replyChannel(), Clock.systemUTC());
         registry.bind("judgementStarter", new JudgementStarter(jobs, judgements, settings.judgementTimeout()));
-        QueuedTurns queuedTurns = new InMemoryQueuedTurns(vertx, settings.requestTimeout(), history);
+        QueuedTurns queuedTurns = new InMemoryQueuedTurns(vertx, settings.requestTimeout(), history, failures);
         registry.bind("queuedTurns", QueuedTurns.class, queuedTurns);
         registry.bind("chatJobBuilder", new ChatJobBuilder(mapper, jobs, queuedTurns, settings.chatQueueAgent()));
         registry.bind("queueReplies", new QueueReplies(mapper, judgements, queuedTurns));

@@ -8,6 +8,7 @@ import java.util.Set;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.agentgateway.config.Durations;
 import io.vertx.core.Vertx;
 
 /** {@link PendingJudgements} for one gateway instance; each request's timeout is a Vert.x timer. */
@@ -79,16 +80,11 @@ public class InMemoryPendingJudgements implements PendingJudgements {
                 f.put("session_id", sessionId);
                 f.put("agent_id", agentId);
                 f.put("result_code", TIMED_OUT);
-                f.put("error", "No final judgement from " + agentId + " within " + seconds(p.judgement) + " s");
+                f.put("error", "No final judgement from " + agentId + " within " + Durations.seconds(p.judgement.timeout()) + " s");
                 f.putObject("data");
                 p.judgement.socket().send(f.toString());
             }
         }
-    }
-
-    private static String seconds(Judgement j) {
-        long ms = j.timeout().toMillis();
-        return ms % 1000 == 0 ? Long.toString(ms / 1000) : Double.toString(ms / 1000.0);
     }
 
     @Override

@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import io.agentgateway.session.ChatMessage;
 import io.agentgateway.session.ConversationHistory;
+import io.agentgateway.stream.AgentFailures;
 import io.agentgateway.stream.Turn;
 import io.vertx.core.Vertx;
 
@@ -24,12 +25,14 @@ public class InMemoryQueuedTurns implements QueuedTurns {
     private final Vertx vertx;
     private final Duration timeout;
     private final ConversationHistory history;
+    private final AgentFailures failures;
     private final Map<String, Entry> turns = new ConcurrentHashMap<>();
 
-    public InMemoryQueuedTurns(Vertx vertx, Duration timeout, ConversationHistory history) {
+    public InMemoryQueuedTurns(Vertx vertx, Duration timeout, ConversationHistory history, AgentFailures failures) {
         this.vertx = vertx;
         this.timeout = timeout;
         this.history = history;
+        this.failures = failures;
     }
 
     @Override
@@ -51,7 +54,7 @@ public class InMemoryQueuedTurns implements QueuedTurns {
             long silentMs = (System.nanoTime() - e.lastHeard) / 1_000_000;
             if (silentMs >= timeout.toMillis()) {
                 turns.remove(requestId);
-                e.turn.fail("Agent timed out: nothing received for " + seconds() + " s (GATEWAY__REQUEST_TIMEOUT)");
+                e.turn.fail(failures.timedOut());
             } else {
                 watch(requestId, timeout.toMillis() - silentMs);
             }
@@ -84,11 +87,6 @@ public class InMemoryQueuedTurns implements QueuedTurns {
     public boolean fail(String requestId, String message) {
         Entry e = turns.remove(requestId);
         return e != null && e.turn.fail(message);
-    }
-
-    private String seconds() {
-        long ms = timeout.toMillis();
-        return ms % 1000 == 0 ? Long.toString(ms / 1000) : Double.toString(ms / 1000.0);
     }
 
     @Override

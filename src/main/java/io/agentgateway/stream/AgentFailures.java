@@ -6,6 +6,7 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
 
+import io.agentgateway.config.Durations;
 import org.apache.camel.http.base.HttpOperationFailedException;
 import org.apache.hc.client5.http.ConnectTimeoutException;
 import org.springframework.dao.DataAccessException;
@@ -19,6 +20,12 @@ public final class AgentFailures {
         this.requestTimeout = requestTimeout;
     }
 
+    /** A turn whose agent went silent for longer than GATEWAY__REQUEST_TIMEOUT. */
+    public String timedOut() {
+        return "Agent timed out: nothing received for " + Durations.seconds(requestTimeout)
+               + " s (GATEWAY__REQUEST_TIMEOUT)";
+    }
+
     public String describe(Throwable failure) {
         Throwable t = failure;
         for (int depth = 0; t != null && depth < 8; depth++, t = t.getCause()) {
@@ -29,10 +36,10 @@ public final class AgentFailures {
                 return "Agent answered HTTP " + h.getStatusCode();
             }
             if (t instanceof ConnectTimeoutException) {
-                return "Agent unreachable: connect timed out after " + seconds();
+                return "Agent unreachable: connect timed out after " + Durations.seconds(requestTimeout) + " s";
             }
             if (t instanceof SocketTimeoutException) {
-                return "Agent timed out: nothing received for " + seconds() + " (GATEWAY__REQUEST_TIMEOUT)";
+                return timedOut();
             }
             if (t instanceof ConnectException) {
                 return "Agent unreachable: " + t.getMessage();
@@ -51,10 +58,5 @@ public final class AgentFailures {
             }
         }
         return "Internal error while answering";
-    }
-
-    private String seconds() {
-        long ms = requestTimeout.toMillis();
-        return ms % 1000 == 0 ? (ms / 1000) + " s" : (ms / 1000.0) + " s";
     }
 }

@@ -3,6 +3,7 @@ package io.agentgateway.tool;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agentgateway.GatewayHeaders;
+import io.agentgateway.config.Durations;
 import io.agentgateway.http.HttpReplies;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.AsyncProcessor;
@@ -52,16 +53,11 @@ public class ToolCallAwait extends AsyncProcessorSupport implements AsyncProcess
             body.put("error", e.message());
         } else if (outcome instanceof ToolOutcome.TimedOut) {
             status = 504;
-            body.put("error", "No tool_result from the client within " + seconds(call) + " s");
+            body.put("error", "No tool_result from the client within " + Durations.seconds(call.timeout()) + " s");
         } else {
             status = 410;
             body.put("error", "The client's socket closed before it answered");
         }
         HttpReplies.json(exchange, status, body.toString());
-    }
-
-    private static String seconds(PendingToolCall call) {
-        long ms = call.timeout().toMillis();
-        return ms % 1000 == 0 ? Long.toString(ms / 1000) : Double.toString(ms / 1000.0);
     }
 }
