@@ -3,13 +3,15 @@ package io.agentgateway;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import io.agentgateway.chat.ChatRoutes;
+import io.agentgateway.config.ErrorHandling;
 import io.agentgateway.config.GatewayConfiguration;
-import io.agentgateway.routes.ChatRoutes;
-import io.agentgateway.routes.ErrorHandlingConfiguration;
-import io.agentgateway.routes.JudgementRoutes;
-import io.agentgateway.routes.RestApiRoutes;
-import io.agentgateway.routes.ToolRoutes;
-import io.agentgateway.routes.WebsocketRoutes;
+import io.agentgateway.http.RestApiRoutes;
+import io.agentgateway.judgement.JudgementRoutes;
+import io.agentgateway.queue.QueueRoutes;
+import io.agentgateway.session.SessionRoutes;
+import io.agentgateway.tool.ToolRoutes;
+import io.agentgateway.ws.WebsocketRoutes;
 import org.apache.camel.main.MainSupport;
 
 /**
@@ -29,8 +31,9 @@ public final class Launch {
         // jar cost about 1.4 s of a 3.4 s start-up (docs/benchmarks.md), and a scan also picks up test classes.
         main.configure().withBasePackageScanEnabled(false);
         main.configure().addConfiguration(GatewayConfiguration.class);
-        main.configure().addRoutesBuilder(ErrorHandlingConfiguration.class, WebsocketRoutes.class, ChatRoutes.class,
-                ToolRoutes.class, JudgementRoutes.class, RestApiRoutes.class);
+        // RestApiRoutes first: its REST configuration applies to the REST verbs of the builders after it.
+        main.configure().addRoutesBuilder(ErrorHandling.class, RestApiRoutes.class, WebsocketRoutes.class,
+                SessionRoutes.class, ChatRoutes.class, ToolRoutes.class, JudgementRoutes.class, QueueRoutes.class);
 
         // The operator-edited files: the working directory's when it has them (the repository root, a
         // container's work dir), otherwise the copies packaged in the jar. Reading both would load every YAML

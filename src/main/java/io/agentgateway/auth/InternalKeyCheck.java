@@ -4,7 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Optional;
 
-import io.agentgateway.tool.ToolCallRejected;
+import io.agentgateway.common.RequestRejected;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
@@ -25,11 +25,11 @@ public class InternalKeyCheck implements Processor {
     @Override
     public void process(Exchange exchange) {
         if (key.isEmpty()) {
-            throw new ToolCallRejected(401, "Internal API disabled: GATEWAY__INTERNAL_API_KEY is not set");
+            throw new RequestRejected(401, "Internal API disabled: GATEWAY__INTERNAL_API_KEY is not set");
         }
         String given = exchange.getMessage().getHeader(HEADER, String.class);
         if (given == null || !MessageDigest.isEqual(key.get(), given.getBytes(StandardCharsets.UTF_8))) {
-            throw new ToolCallRejected(401, "Missing or wrong " + HEADER + " header");
+            throw new RequestRejected(401, "Missing or wrong " + HEADER + " header");
         }
     }
 }

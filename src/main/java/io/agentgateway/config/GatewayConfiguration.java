@@ -7,44 +7,50 @@ import java.util.concurrent.ExecutorService;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentgateway.auth.HandshakeGuard;
-import io.agentgateway.auth.TokenVerifier;
-import io.agentgateway.demo.DemoAgent;
 import io.agentgateway.auth.InternalKeyCheck;
+import io.agentgateway.auth.TokenVerifier;
+import io.agentgateway.chat.AgentFailures;
+import io.agentgateway.chat.AgentRequestBuilder;
+import io.agentgateway.chat.AgentStreamRelay;
+import io.agentgateway.chat.ChatJobBuilder;
+import io.agentgateway.chat.ChatReplies;
+import io.agentgateway.chat.ConversationHistory;
+import io.agentgateway.chat.InMemoryConversationHistory;
+import io.agentgateway.chat.InMemoryQueuedTurns;
+import io.agentgateway.chat.InMemoryStreamRegistry;
+import io.agentgateway.chat.QueuedTurns;
+import io.agentgateway.chat.StreamRegistry;
+import io.agentgateway.chat.TurnControl;
+import io.agentgateway.chat.TurnErrors;
+import io.agentgateway.common.ServerFrames;
+import io.agentgateway.demo.DemoAgent;
+import io.agentgateway.demo.DemoWorker;
 import io.agentgateway.http.AsyncPlatformHttpEngine;
 import io.agentgateway.http.GatewayHttpServer;
 import io.agentgateway.http.HealthReport;
-import io.agentgateway.protocol.FrameParser;
-import io.agentgateway.protocol.FrameValidator;
-import io.agentgateway.protocol.ServerFrames;
-import io.agentgateway.queue.ChatJobBuilder;
-import io.agentgateway.queue.DemoWorker;
-import io.agentgateway.queue.InMemoryQueuedTurns;
-import io.agentgateway.queue.QueuedTurns;
-import io.agentgateway.queue.InMemoryPendingJudgements;
-import io.agentgateway.queue.JudgeSocketLifecycle;
-import io.agentgateway.queue.JudgementStarter;
-import io.agentgateway.queue.PendingJudgements;
+import io.agentgateway.http.HttpErrors;
+import io.agentgateway.judgement.InMemoryPendingJudgements;
+import io.agentgateway.judgement.JudgeSocketLifecycle;
+import io.agentgateway.judgement.JudgementErrors;
+import io.agentgateway.judgement.JudgementReplies;
+import io.agentgateway.judgement.JudgementStarter;
+import io.agentgateway.judgement.PendingJudgements;
 import io.agentgateway.queue.QueueJobs;
 import io.agentgateway.queue.QueueReplies;
-import io.agentgateway.routes.FailureReplier;
-import io.agentgateway.session.ConversationHistory;
-import io.agentgateway.session.InMemoryConversationHistory;
 import io.agentgateway.session.InMemorySessionRegistry;
+import io.agentgateway.session.SessionListener;
 import io.agentgateway.session.SessionRegistry;
 import io.agentgateway.session.SessionReplies;
 import io.agentgateway.session.SocketLifecycle;
-import io.agentgateway.stream.AgentFailures;
-import io.agentgateway.stream.AgentRequestBuilder;
-import io.agentgateway.stream.AgentStreamRelay;
-import io.agentgateway.stream.InMemoryStreamRegistry;
-import io.agentgateway.stream.StreamRegistry;
-import io.agentgateway.stream.TurnControl;
 import io.agentgateway.tool.InMemoryPendingToolCalls;
 import io.agentgateway.tool.PendingToolCalls;
 import io.agentgateway.tool.ToolCallAwait;
 import io.agentgateway.tool.ToolCallDispatcher;
 import io.agentgateway.tool.ToolRequestParser;
 import io.agentgateway.tool.ToolResults;
+import io.agentgateway.ws.FrameErrors;
+import io.agentgateway.ws.FrameParser;
+import io.agentgateway.ws.FrameValidator;
 import io.agentgateway.ws.GatewayWebsocketComponent;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -63,7 +69,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Wires the gateway: reads and checks the settings, binds the state beans (in-memory implementations) and the
- * processors the routes refer to by name, and starts the one HTTP server.
+ * processors the routes refer to by name, and starts the one HTTP server. Which routes run, and what each
+ * placeholder names, is in routes/*.yaml and application.properties, not here.
  */
 @Configuration
 public class GatewayConfiguration implements CamelConfiguration {
@@ -78,41 +85,12 @@ public class GatewayConfiguration implements CamelConfiguration {
             throw new InvalidConfigurationException("PORT (gateway.http.port) = '0' cannot be used with the built-in "
                     + "demo agent, which is called on the gateway's own port: set PORT or GATEWAY__AGENT_URL");
         }
-        // values the YAML routes use, derived from the settings
+        // The three values made at start-up rather than configured (application.properties says so beside each):
+        // the agent URL with its demo fallback, a random instance name, and the timeout in the unit camel-http takes.
         properties.addOverrideProperty("gateway.agent.endpoint", settings.agentEndpoint());
+        properties.addOverrideProperty("gateway.instance-id", settings.instanceId());
         properties.addOverrideProperty("gateway.agent.timeout-ms", Long.toString(settings.requestTimeout().toMillis()));
-        properties.addOverrideProperty("gateway.demo-agent.enabled", Boolean.toString(settings.usesDemoAgent()));
-        boolean redisOn = settings.redis().isPresent();
-        GatewaySettings.Redis redis = settings.redis()
-                .orElse(new GatewaySettings.Redis("localhost", 6379, 0, Optional.empty()));
-        properties.addOverrideProperty("gateway.redis.enabled", Boolean.toString(redisOn));
-        properties.addOverrideProperty("gateway.redis.uri", "spring-redis://" + redis.host() + ":" + redis.port());
-        properties.addOverrideProperty("gateway.queue.reply-channel", settings.replyChannel());
-        properties.addOverrideProperty("gateway.queue.enqueue-endpoint",
-                redisOn ? "direct:redis-enqueue" : "direct:memory-enqueue");
-        properties.addOverrideProperty("gateway.queue.publish-endpoint",
-                redisOn ? "direct:redis-publish" : "direct:queue-reply");
-        properties.addOverrideProperty("gateway.chat.backend-endpoint",
-                settings.chatViaQueue() ? "direct:chat-queue" : "direct:chat-http");
-        properties.addOverrideProperty("gateway.demo-worker.memory", Boolean.toString(settings.demoWorker() && !redisOn));
-        properties.addOverrideProperty("gateway.demo-worker.redis", Boolean.toString(settings.demoWorker() && redisOn));
-
-        if (settings.debug()) {
-            ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.agentgateway"))
-                    .setLevel(ch.qos.logback.classic.Level.DEBUG);
-        }
-        if (settings.fixedSecret().isEmpty()) {
-            LOG.warn("FIXED_SECRET is not set: WebSocket authentication is OFF and anyone can connect");
-        }
-        if (settings.internalApiKey().isEmpty()) {
-            LOG.warn("GATEWAY__INTERNAL_API_KEY is not set: POST /tool/execute refuses every call");
-        }
-        LOG.info(redisOn ? "Queues: Redis at {}:{} (db {}), replies on {}" : "Queues: in-process (REDIS_HOST is not set)",
-                redis.host(), redis.port(), redis.db(), settings.replyChannel());
-        if (settings.usesDemoAgent()) {
-            LOG.info("GATEWAY__AGENT_URL is not set: answering with the built-in demo agent at {}",
-                    settings.agentEndpoint());
-        }
+        logStartupFacts(settings);
 
         Registry registry = context.getRegistry();
         // One Vert.x for the HTTP server, the WebSocket component and timers. Platform-http runs route processing
@@ -123,69 +101,91 @@ public class GatewayConfiguration implements CamelConfiguration {
 
         ObjectMapper mapper = new ObjectMapper();
         ServerFrames frames = new ServerFrames(mapper);
-        AgentFailures failures = new AgentFailures(settings.requestTimeout());
+        registry.bind("gatewaySettings", settings);
+        registry.bind("errorHandlingByRouteId", new ErrorHandling.ByRouteId());
+        registry.bind("jsonMapper", mapper);
+
+        // session: who holds which chat session
         SessionRegistry sessions = new InMemorySessionRegistry();
+        registry.bind("sessionRegistry", SessionRegistry.class, sessions);
+        registry.bind("sessionReplies", new SessionReplies(sessions));
+
+        // chat: turns, the agent call, history
+        AgentFailures failures = new AgentFailures(settings.requestTimeout());
         StreamRegistry streams = new InMemoryStreamRegistry();
         ConversationHistory history = new InMemoryConversationHistory(settings.historyMaxMessages());
-        PendingToolCalls toolCalls = new InMemoryPendingToolCalls(vertx, settings.toolMaxPending());
-        PendingJudgements judgements = new InMemoryPendingJudgements(vertx, mapper);
-        SessionRegistry judgementSockets = new InMemorySessionRegistry();
-        RedisBeans redisBeans = RedisBeans.create(redis);
-        redisBeans.bind(registry);
-        if (redisOn) {
-            context.addService(redisBeans.lifecycle());
-        }
-
-        registry.bind("gatewaySettings", settings);
-        registry.bind("jsonMapper", mapper);
-        registry.bind("sessionRegistry", SessionRegistry.class, sessions);
+        TurnControl turnControl = new TurnControl(streams, history, frames, settings.agentMaxStreams());
+        QueueJobs jobs = new QueueJobs(mapper, settings.replyChannel(), Clock.systemUTC());
+        QueuedTurns queuedTurns = new InMemoryQueuedTurns(vertx, settings.requestTimeout(), failures);
         registry.bind("streamRegistry", StreamRegistry.class, streams);
         registry.bind("conversationHistory", ConversationHistory.class, history);
-        registry.bind("pendingToolCalls", PendingToolCalls.class, toolCalls);
-        registry.bind("pendingJudgements", PendingJudgements.class, judgements);
-
-        registry.bind("socketLifecycle", new SocketLifecycle(sessions, streams, history, toolCalls));
-        registry.bind("frameValidator", new FrameValidator(new FrameParser(mapper, FrameParser.CHAT_TYPES)));
-        registry.bind("turnControl", new TurnControl(sessions, streams, frames, settings.agentMaxStreams()));
-        registry.bind("agentRequestBuilder", new AgentRequestBuilder(mapper, history, settings.agentModel()));
-        registry.bind("agentStreamRelay", new AgentStreamRelay(mapper, history));
-        registry.bind("sessionReplies", new SessionReplies(sessions));
-        registry.bind("failureReplier", new FailureReplier(sessions, frames, failures, judgements));
-        registry.bind("healthReport", new HealthReport(mapper, settings, sessions, streams,
-                redisOn ? Optional.of(redisBeans.template()) : Optional.empty()));
-        registry.bind("judgeSocketLifecycle", new JudgeSocketLifecycle(judgementSockets, judgements));
-        registry.bind("judgeFrameValidator", new FrameValidator(
-                new FrameParser(mapper, FrameParser.JUDGEMENT_TYPES, settings.judgementMaxAgents())));
-        QueueJobs jobs = new QueueJobs(mapper, settings.replyChannel(), Clock.systemUTC());
-        registry.bind("judgementStarter", new JudgementStarter(jobs, judgements, settings.judgementTimeout()));
-        QueuedTurns queuedTurns = new InMemoryQueuedTurns(vertx, settings.requestTimeout(), history, failures);
         registry.bind("queuedTurns", QueuedTurns.class, queuedTurns);
+        registry.bind("turnControl", turnControl);
+        registry.bind("agentRequestBuilder", new AgentRequestBuilder(mapper, history, settings.agentModel()));
+        registry.bind("agentStreamRelay", new AgentStreamRelay(mapper));
         registry.bind("chatJobBuilder", new ChatJobBuilder(mapper, jobs, queuedTurns, settings.chatQueueAgent()));
-        registry.bind("queueReplies", new QueueReplies(mapper, judgements, queuedTurns));
-        registry.bind("demoWorker", new DemoWorker(mapper,
-                settings.demoWorkerAgents().stream().map(settings::jobsKey).toList()));
-        registry.bind("internalKeyCheck", new InternalKeyCheck(settings.internalApiKey()));
-        registry.bind("toolRequestParser", new ToolRequestParser(mapper, sessions, settings.requestTimeout(),
-                settings.toolMaxTimeout()));
-        registry.bind("toolCallDispatcher", new ToolCallDispatcher(mapper, sessions, toolCalls));
-        registry.bind("toolCallAwait", new ToolCallAwait(mapper));
-        registry.bind("toolResults", new ToolResults(sessions, toolCalls));
-        registry.bind("demoAgent", new DemoAgent(mapper, settings.demoWordDelay(), settings.demoMaxStreams()));
-
-        // Answers block a thread while they read the agent; on Java 21+ with
-        // camel.main.virtual-threads-enabled=true this pool makes virtual threads.
+        registry.bind("chatReplies", new ChatReplies(queuedTurns));
+        registry.bind("turnErrors", new TurnErrors(failures));
+        // Answers block a thread while they read the agent; on Java 21+ with GATEWAY__VIRTUAL_THREADS=true this
+        // pool makes virtual threads.
         ExecutorService streamPool = context.getExecutorServiceManager().newCachedThreadPool(this, "agent-stream");
         registry.bind("agentStreamPool", ExecutorService.class, streamPool);
-
         HttpComponent http = context.getComponent("http", HttpComponent.class);
         http.setMaxTotalConnections(settings.agentMaxStreams());
         http.setConnectionsPerRoute(settings.agentMaxStreams());
 
+        // tool: calls from trusted services to a client's socket
+        PendingToolCalls toolCalls = new InMemoryPendingToolCalls(vertx, settings.toolMaxPending());
+        registry.bind("pendingToolCalls", PendingToolCalls.class, toolCalls);
+        registry.bind("internalKeyCheck", new InternalKeyCheck(settings.internalApiKey()));
+        registry.bind("toolRequestParser", new ToolRequestParser(mapper, sessions, settings.requestTimeout(),
+                settings.toolMaxTimeout()));
+        registry.bind("toolCallDispatcher", new ToolCallDispatcher(frames, toolCalls));
+        registry.bind("toolCallAwait", new ToolCallAwait(mapper, toolCalls));
+        registry.bind("toolResults", new ToolResults(toolCalls));
+
+        // what a socket letting go of its session ends
+        List<SessionListener> onRelease = List.of(turnControl,
+                (socket, ended) -> toolCalls.failConnection(socket.sessionId(), socket.connectionKey()));
+        registry.bind("socketLifecycle", new SocketLifecycle(sessions, onRelease));
+
+        // judgement: several agents' judgements through the queue
+        PendingJudgements judgements = new InMemoryPendingJudgements(vertx, frames);
+        registry.bind("pendingJudgements", PendingJudgements.class, judgements);
+        registry.bind("judgeSocketLifecycle", new JudgeSocketLifecycle(judgements));
+        registry.bind("judgeFrameValidator", new FrameValidator(
+                new FrameParser(mapper, FrameParser.JUDGEMENT_TYPES, settings.judgementMaxAgents())));
+        registry.bind("judgementStarter", new JudgementStarter(jobs, judgements, settings.judgementTimeout()));
+        registry.bind("judgementReplies", new JudgementReplies(judgements));
+        registry.bind("judgementErrors", new JudgementErrors(judgements, frames));
+
+        // queue: the job/reply contract (the transports are routes/queue-*.yaml)
+        registry.bind("queueReplies", new QueueReplies(mapper));
+        RedisBeans redisBeans = RedisBeans.create(settings.redis()
+                .orElse(new GatewaySettings.Redis("localhost", 6379, 0, Optional.empty())));
+        redisBeans.bind(registry);
+        if (settings.redis().isPresent()) {
+            context.addService(redisBeans.lifecycle());
+        }
+
+        // demo: the built-in agent and worker
+        registry.bind("demoAgent", new DemoAgent(mapper, settings.demoWordDelay(), settings.demoMaxStreams()));
+        registry.bind("demoWorker", new DemoWorker(mapper,
+                settings.demoWorkerAgents().stream().map(settings::jobsKey).toList()));
+
+        // ws and http: the edges
+        registry.bind("frameValidator", new FrameValidator(new FrameParser(mapper, FrameParser.CHAT_TYPES)));
+        registry.bind("frameErrors", new FrameErrors(frames));
+        registry.bind("httpErrors", new HttpErrors(frames));
+        registry.bind("healthReport", new HealthReport(mapper, settings.agentEndpoint(), settings.usesDemoAgent(),
+                sessions::size, streams::active,
+                settings.redis().isPresent() ? Optional.of(redisBeans.template()) : Optional.empty()));
         // platform-http consumers that hold no thread while a route waits (tool calls)
         AsyncPlatformHttpEngine engine = new AsyncPlatformHttpEngine();
         engine.setCamelContext(context);
         registry.bind(PlatformHttpConstants.PLATFORM_HTTP_ENGINE_NAME, PlatformHttpEngine.class, engine);
-        context.addComponent("vertx-websocket", new GatewayWebsocketComponent(settings.wsMaxMessageBytes(), settings.wsIngressThreads()));
+        context.addComponent("vertx-websocket",
+                new GatewayWebsocketComponent(settings.wsMaxMessageBytes(), settings.wsIngressThreads()));
 
         VertxPlatformHttpServerConfiguration server = new VertxPlatformHttpServerConfiguration();
         server.getCors().setEnabled(true);
@@ -194,6 +194,27 @@ public class GatewayConfiguration implements CamelConfiguration {
         HandshakeGuard guard = new HandshakeGuard(verifier, settings.corsOrigins());
         context.addService(new GatewayHttpServer(server, settings.host(), settings.port(), settings.wsMaxMessageBytes(),
                 List.of(new GatewayHttpServer.Guard(List.of("/ws", "/ws/*"), guard))));
+    }
+
+    private static void logStartupFacts(GatewaySettings settings) {
+        if (settings.debug()) {
+            ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.agentgateway"))
+                    .setLevel(ch.qos.logback.classic.Level.DEBUG);
+        }
+        if (settings.fixedSecret().isEmpty()) {
+            LOG.warn("FIXED_SECRET is not set: WebSocket authentication is OFF and anyone can connect");
+        }
+        if (settings.internalApiKey().isEmpty()) {
+            LOG.warn("GATEWAY__INTERNAL_API_KEY is not set: POST /tool/execute refuses every call");
+        }
+        settings.redis().ifPresentOrElse(
+                redis -> LOG.info("Queues: Redis at {}:{} (db {}), replies on {}", redis.host(), redis.port(),
+                        redis.db(), settings.replyChannel()),
+                () -> LOG.info("Queues: in-process (REDIS_HOST is not set)"));
+        if (settings.usesDemoAgent()) {
+            LOG.info("GATEWAY__AGENT_URL is not set: answering with the built-in demo agent at {}",
+                    settings.agentEndpoint());
+        }
     }
 
     /** Closes the shared Vert.x after the server that uses it has stopped. */

@@ -5,12 +5,11 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.util.Optional;
+import java.util.function.IntSupplier;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.agentgateway.config.GatewaySettings;
-import io.agentgateway.session.SessionRegistry;
-import io.agentgateway.stream.StreamRegistry;
+import io.agentgateway.common.HttpReplies;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.springframework.data.redis.core.RedisCallback;
@@ -25,16 +24,24 @@ public class HealthReport implements Processor {
     private static final int PROBE_TIMEOUT_MS = 1000;
 
     private final ObjectMapper mapper;
-    private final GatewaySettings settings;
-    private final SessionRegistry sessions;
-    private final StreamRegistry streams;
+    private final String agentUrl;
+    private final boolean demoAgent;
+    private final IntSupplier sessions;
+    private final IntSupplier streams;
     private final Optional<StringRedisTemplate> redis;
 
-    /** @param redis the queue's Redis, when the gateway uses one */
-    public HealthReport(ObjectMapper mapper, GatewaySettings settings, SessionRegistry sessions, StreamRegistry streams,
-                        Optional<StringRedisTemplate> redis) {
+    /**
+     * @param agentUrl  the URL the agent-http route calls
+     * @param demoAgent true when that is the built-in demo agent
+     * @param sessions  chat sessions held on this instance
+     * @param streams   answers streaming on this instance
+     * @param redis     the queue's Redis, when the gateway uses one
+     */
+    public HealthReport(ObjectMapper mapper, String agentUrl, boolean demoAgent, IntSupplier sessions,
+                        IntSupplier streams, Optional<StringRedisTemplate> redis) {
         this.mapper = mapper;
-        this.settings = settings;
+        this.agentUrl = agentUrl;
+        this.demoAgent = demoAgent;
         this.sessions = sessions;
         this.streams = streams;
         this.redis = redis;
@@ -42,19 +49,19 @@ public class HealthReport implements Processor {
 
     @Override
     public void process(Exchange exchange) throws Exception {
-        boolean agentUp = settings.usesDemoAgent() || reachable(URI.create(settings.agentEndpoint()));
+        boolean agentUp = demoAgent || reachable(URI.create(agentUrl));
         Optional<Boolean> redisUp = redis.map(HealthReport::ping);
         ObjectNode body = mapper.createObjectNode();
         body.put("status", agentUp && redisUp.orElse(true) ? "ok" : "degraded");
         ObjectNode agent = body.putObject("agent");
-        agent.put("mode", settings.usesDemoAgent() ? "demo" : "http");
-        agent.put("url", settings.agentEndpoint());
+        agent.put("mode", demoAgent ? "demo" : "http");
+        agent.put("url", agentUrl);
         agent.put("reachable", agentUp);
         ObjectNode queue = body.putObject("queue");
         queue.put("transport", redis.isPresent() ? "redis" : "in-process");
         redisUp.ifPresent(up -> queue.put("redis", up ? "up" : "down"));
-        body.put("sessions", sessions.size());
-        body.put("streams", streams.active());
+        body.put("sessions", sessions.getAsInt());
+        body.put("streams", streams.getAsInt());
         HttpReplies.json(exchange, 200, mapper.writeValueAsString(body));
     }
 

@@ -2,34 +2,26 @@ package io.agentgateway.queue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentgateway.common.GatewayHeaders;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A worker's reply, from this instance's reply channel: relayed to the socket whose request it answers, in the
- * order received. Anything else (not JSON, an unknown type, a session this instance does not hold) is logged
- * and dropped; nothing a worker sends can fail the route or reach another socket.
+ * Reads a worker's reply for the queue-reply route: a JSON object goes on with its {@code type} in header
+ * {@link GatewayHeaders#REPLY_TYPE} and the parsed reply in property {@link GatewayHeaders#REPLY}; anything else is
+ * logged and dropped here. Nothing a worker sends can fail a route or reach another socket.
  */
 public class QueueReplies implements Processor {
-
-    static final String STREAM = "agent_judgement_stream";
-    static final String FINAL = "agent_judgement_final";
-    static final String CHAT = "assistant_message";
-    static final String ERROR = "error";
 
     private static final Logger LOG = LoggerFactory.getLogger(QueueReplies.class);
     private static final int QUOTE_MAX = 200;
 
     private final ObjectMapper mapper;
-    private final PendingJudgements judgements;
-    private final QueuedTurns chatTurns;
 
-    public QueueReplies(ObjectMapper mapper, PendingJudgements judgements, QueuedTurns chatTurns) {
+    public QueueReplies(ObjectMapper mapper) {
         this.mapper = mapper;
-        this.judgements = judgements;
-        this.chatTurns = chatTurns;
     }
 
     @Override
@@ -43,49 +35,22 @@ public class QueueReplies implements Processor {
         }
         if (reply == null || !reply.isObject()) {
             drop("not a JSON object", text);
+            exchange.setRouteStop(true);
             return;
         }
-        String type = reply.path("type").asText("");
-        if (type.equals(CHAT) || type.equals(ERROR)) {
-            chat(type, reply, text);
-            return;
-        }
-        if (!type.equals(STREAM) && !type.equals(FINAL)) {
-            drop("unknown type '" + type + "'", text);
-            return;
-        }
-        String sessionId = reply.path("session_id").asText("");
-        String agentId = reply.path("agent_id").asText("");
-        if (!reply.path("data").isObject()) {
-            drop("no data object", text);
-            return;
-        }
-        if (type.equals(FINAL) && !reply.path("result_code").isIntegralNumber()) {
-            drop("a final needs an integer result_code", text);
-            return;
-        }
-        if (!judgements.relay(sessionId, agentId, type.equals(FINAL), reply.toString())) {
-            drop("no pending request here for session '" + sessionId + "' and agent '" + agentId + "'", text);
-        }
+        exchange.setProperty(GatewayHeaders.REPLY, reply);
+        exchange.getMessage().setHeader(GatewayHeaders.REPLY_TYPE, reply.path("type").asText(""));
     }
 
-    /** {@code assistant_message} ({@code token}, {@code is_final}) or {@code error} for a chat turn. */
-    private void chat(String type, JsonNode reply, String text) {
-        String requestId = reply.path("session_id").asText("");
-        boolean relayed;
-        if (type.equals(ERROR)) {
-            relayed = chatTurns.fail(requestId, "Agent reported an error: " + reply.path("error").asText("(no message)"));
-        } else {
-            JsonNode token = reply.get("token");
-            if (token == null || !token.isTextual() || !reply.path("is_final").isBoolean()) {
-                drop("an assistant_message needs a string token and a boolean is_final", text);
-                return;
-            }
-            relayed = chatTurns.relay(requestId, token.asText(), reply.path("is_final").asBoolean());
-        }
-        if (!relayed) {
-            drop("no chat turn here is waiting for session '" + requestId + "'", text);
-        }
+    /** The queue-reply route's last word on a reply of a type no feature takes. */
+    public void unknownType(Exchange exchange) {
+        JsonNode reply = exchange.getProperty(GatewayHeaders.REPLY, JsonNode.class);
+        drop("unknown type '" + reply.path("type").asText("") + "'", reply);
+    }
+
+    /** Logs a reply that goes nowhere, and why. */
+    public static void drop(String why, JsonNode reply) {
+        drop(why, reply.toString());
     }
 
     private static void drop(String why, String text) {

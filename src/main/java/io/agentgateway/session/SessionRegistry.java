@@ -2,6 +2,8 @@ package io.agentgateway.session;
 
 import java.util.Optional;
 
+import io.agentgateway.common.ClientSocket;
+
 /**
  * Which socket holds which session. A session is held by one socket at a time: a client that reconnects with the
  * same session id takes the session over from its older socket.
@@ -15,14 +17,6 @@ public interface SessionRegistry {
     boolean unregister(ClientSocket socket);
 
     Optional<ClientSocket> find(String sessionId);
-
-    Optional<ClientSocket> findByConnection(String connectionKey);
-
-    /** The socket of a connection whose frame is being handled; it is registered at OPEN, before any frame. */
-    default ClientSocket requireByConnection(String connectionKey) {
-        return findByConnection(connectionKey)
-                .orElseThrow(() -> new IllegalStateException("no open socket for connection " + connectionKey));
-    }
 
     int size();
 }

@@ -1,12 +1,15 @@
 package io.agentgateway.session;
 
-import io.agentgateway.GatewayHeaders;
+import io.agentgateway.common.GatewayHeaders;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The ws-reply step: sends the body, a JSON text, to the socket holding the session named in the header. */
+/**
+ * The ws-reply step: sends the body, a JSON text, to the socket holding the session named in header
+ * {@code session_id}, and says in header {@link GatewayHeaders#DELIVERED} whether a socket took it.
+ */
 public class SessionReplies implements Processor {
 
     private static final Logger LOG = LoggerFactory.getLogger(SessionReplies.class);
@@ -25,5 +28,6 @@ public class SessionReplies implements Processor {
         if (!sent) {
             LOG.debug("Dropped a reply for session {}: no open socket here", sessionId);
         }
+        exchange.getMessage().setHeader(GatewayHeaders.DELIVERED, sent);
     }
 }

@@ -1,17 +1,15 @@
 package io.agentgateway.session;
 
-import io.agentgateway.GatewayHeaders;
-import io.agentgateway.stream.StreamRegistry;
-import io.agentgateway.stream.Turn;
-import io.agentgateway.tool.PendingToolCalls;
-import io.agentgateway.ws.VertxClientSocket;
-import io.vertx.core.http.ServerWebSocket;
+import java.util.List;
+
+import io.agentgateway.common.ClientSocket;
+import io.agentgateway.common.GatewayHeaders;
 import org.apache.camel.Exchange;
 import org.apache.camel.Handler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** What a socket's OPEN and CLOSE mean for the session state. */
+/** What a chat socket's OPEN and CLOSE mean for its session: the session-open and session-close steps. */
 public class SocketLifecycle {
 
     /** Close code sent to a socket whose session was taken over by a newer connection. */
@@ -20,43 +18,34 @@ public class SocketLifecycle {
     private static final Logger LOG = LoggerFactory.getLogger(SocketLifecycle.class);
 
     private final SessionRegistry sessions;
-    private final StreamRegistry streams;
-    private final ConversationHistory history;
-    private final PendingToolCalls toolCalls;
+    private final List<SessionListener> listeners;
 
-    public SocketLifecycle(SessionRegistry sessions, StreamRegistry streams, ConversationHistory history,
-                           PendingToolCalls toolCalls) {
+    public SocketLifecycle(SessionRegistry sessions, List<SessionListener> listeners) {
         this.sessions = sessions;
-        this.streams = streams;
-        this.history = history;
-        this.toolCalls = toolCalls;
+        this.listeners = List.copyOf(listeners);
     }
 
     @Handler
     public void open(Exchange exchange) {
-        ServerWebSocket ws = exchange.getMessage().getBody(ServerWebSocket.class);
-        String key = exchange.getMessage().getHeader(GatewayHeaders.CONNECTION_KEY, String.class);
-        String sessionId = exchange.getMessage().getHeader(GatewayHeaders.SESSION_ID, String.class);
-        ClientSocket socket = new VertxClientSocket(ws, key, sessionId);
+        ClientSocket socket = exchange.getProperty(GatewayHeaders.SOCKET, ClientSocket.class);
         sessions.register(socket).ifPresent(older -> {
-            LOG.info("Session {} taken over by connection {}", sessionId, key);
-            streams.current(sessionId).filter(t -> t.socket() == older).ifPresent(Turn::abandon);
-            toolCalls.failConnection(sessionId, older.connectionKey());
+            LOG.info("Session {} taken over by connection {}", socket.sessionId(), socket.connectionKey());
+            release(older, false);
             older.close(SESSION_TAKEN_OVER, "session taken over by a newer connection");
         });
-        LOG.debug("Socket {} opened for session {}", key, sessionId);
+        LOG.debug("Socket {} opened for session {}", socket.connectionKey(), socket.sessionId());
     }
 
     @Handler
     public void close(Exchange exchange) {
-        String key = exchange.getMessage().getHeader(GatewayHeaders.CONNECTION_KEY, String.class);
-        sessions.findByConnection(key).ifPresent(socket -> {
-            streams.current(socket.sessionId()).filter(t -> t.socket() == socket).ifPresent(Turn::abandon);
-            toolCalls.failConnection(socket.sessionId(), key);
-            if (sessions.unregister(socket)) {
-                history.clear(socket.sessionId());
-            }
-            LOG.debug("Socket {} of session {} closed", key, socket.sessionId());
-        });
+        ClientSocket socket = exchange.getProperty(GatewayHeaders.SOCKET, ClientSocket.class);
+        release(socket, sessions.unregister(socket));
+        LOG.debug("Socket {} of session {} closed", socket.connectionKey(), socket.sessionId());
+    }
+
+    private void release(ClientSocket socket, boolean sessionEnded) {
+        for (SessionListener listener : listeners) {
+            listener.socketReleased(socket, sessionEnded);
+        }
     }
 }

@@ -1,76 +1,66 @@
 package io.agentgateway.tool;
 
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.agentgateway.common.TimedEntries;
 import io.vertx.core.Vertx;
 
 /** {@link PendingToolCalls} for one gateway instance; timeouts are Vert.x timers, so waiting costs no thread. */
 public class InMemoryPendingToolCalls implements PendingToolCalls {
 
-    private record Entry(PendingToolCall call, long timerId) {
+    private record Key(String sessionId, String callId) {
     }
 
-    private final Vertx vertx;
+    private final TimedEntries<Key, PendingToolCall> calls;
     private final int maxPerSession;
-    /** session id → call id → entry; guarded by this */
-    private final Map<String, Map<String, Entry>> bySession = new HashMap<>();
-    private int size;
+    /** calls pending per session; guarded by this */
+    private final Map<String, Integer> perSession = new HashMap<>();
 
     public InMemoryPendingToolCalls(Vertx vertx, int maxPerSession) {
-        this.vertx = vertx;
+        this.calls = new TimedEntries<>(vertx);
         this.maxPerSession = maxPerSession;
     }
 
     @Override
     public Registration register(PendingToolCall call) {
+        Key key = new Key(call.sessionId(), call.callId());
         synchronized (this) {
-            Map<String, Entry> session = bySession.computeIfAbsent(call.sessionId(), k -> new LinkedHashMap<>());
-            if (session.containsKey(call.callId())) {
+            if (calls.get(key) != null) {
                 return Registration.DUPLICATE_CALL_ID;
             }
-            if (session.size() >= maxPerSession) {
+            if (perSession.getOrDefault(call.sessionId(), 0) >= maxPerSession) {
                 return Registration.TOO_MANY_PENDING;
             }
-            long timer = vertx.setTimer(Math.max(1, call.timeout().toMillis()),
-                    id -> complete(call.sessionId(), call.callId(), new ToolOutcome.TimedOut()));
-            session.put(call.callId(), new Entry(call, timer));
-            size++;
-            return Registration.REGISTERED;
+            calls.add(key, call, call.timeout(), (k, c) -> ended(c, new ToolOutcome.TimedOut()));
+            perSession.merge(call.sessionId(), 1, Integer::sum);
         }
+        return Registration.REGISTERED;
     }
 
     @Override
     public boolean complete(String sessionId, String callId, ToolOutcome outcome) {
-        Entry entry;
-        synchronized (this) {
-            Map<String, Entry> session = bySession.get(sessionId);
-            entry = session == null ? null : session.remove(callId);
-            if (entry == null) {
-                return false;
-            }
-            if (session.isEmpty()) {
-                bySession.remove(sessionId);
-            }
-            size--;
+        PendingToolCall call = calls.remove(new Key(sessionId, callId));
+        if (call == null) {
+            return false;
         }
-        vertx.cancelTimer(entry.timerId());
-        // outside the lock: completing runs the waiting route's next steps
-        entry.call().outcome().complete(outcome);
+        ended(call, outcome);
         return true;
+    }
+
+    /** Runs once per call, outside any lock: completing runs the waiting route's next steps. */
+    private void ended(PendingToolCall call, ToolOutcome outcome) {
+        synchronized (this) {
+            perSession.computeIfPresent(call.sessionId(), (s, n) -> n <= 1 ? null : n - 1);
+        }
+        call.outcome().complete(outcome);
     }
 
     @Override
     public int failConnection(String sessionId, String connectionKey) {
-        List<PendingToolCall> sent = new ArrayList<>();
-        synchronized (this) {
-            Map<String, Entry> session = bySession.getOrDefault(sessionId, Map.of());
-            session.values().stream().map(Entry::call)
-                    .filter(c -> c.connectionKey().equals(connectionKey)).forEach(sent::add);
-        }
+        List<PendingToolCall> sent = calls.values(c -> c.sessionId().equals(sessionId)
+                                                        && c.connectionKey().equals(connectionKey));
         int failed = 0;
         for (PendingToolCall c : sent) {
             if (complete(c.sessionId(), c.callId(), new ToolOutcome.SocketClosed())) {
@@ -81,7 +71,7 @@ public class InMemoryPendingToolCalls implements PendingToolCalls {
     }
 
     @Override
-    public synchronized int size() {
-        return size;
+    public int size() {
+        return calls.size();
     }
 }

@@ -2,9 +2,9 @@ package io.agentgateway.tool;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.agentgateway.GatewayHeaders;
-import io.agentgateway.config.Durations;
-import io.agentgateway.http.HttpReplies;
+import io.agentgateway.common.GatewayHeaders;
+import io.agentgateway.common.Durations;
+import io.agentgateway.common.HttpReplies;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.AsyncProcessor;
 import org.apache.camel.Exchange;
@@ -17,14 +17,20 @@ import org.apache.camel.support.AsyncProcessorSupport;
 public class ToolCallAwait extends AsyncProcessorSupport implements AsyncProcessor {
 
     private final ObjectMapper mapper;
+    private final PendingToolCalls pending;
 
-    public ToolCallAwait(ObjectMapper mapper) {
+    public ToolCallAwait(ObjectMapper mapper, PendingToolCalls pending) {
         this.mapper = mapper;
+        this.pending = pending;
     }
 
     @Override
     public boolean process(Exchange exchange, AsyncCallback callback) {
         PendingToolCall call = exchange.getProperty(GatewayHeaders.TOOL_CALL, PendingToolCall.class);
+        if (!exchange.getMessage().getHeader(GatewayHeaders.DELIVERED, false, Boolean.class)) {
+            // the socket closed between finding it and sending
+            pending.complete(call.sessionId(), call.callId(), new ToolOutcome.SocketClosed());
+        }
         if (call.outcome().isDone()) {
             reply(exchange, call, call.outcome().join());
             callback.done(true);

@@ -1,12 +1,13 @@
 package io.agentgateway.tool;
 
+import io.agentgateway.common.RequestRejected;
 import java.time.Duration;
 import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.agentgateway.GatewayHeaders;
-import io.agentgateway.session.ClientSocket;
+import io.agentgateway.common.GatewayHeaders;
+import io.agentgateway.common.ClientSocket;
 import io.agentgateway.session.SessionRegistry;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
@@ -59,7 +60,7 @@ public class ToolRequestParser implements Processor {
         Duration timeout = timeout(body.get("timeout_s"));
 
         ClientSocket socket = sessions.find(sessionId)
-                .orElseThrow(() -> new ToolCallRejected(404, "No socket open for session " + sessionId));
+                .orElseThrow(() -> new RequestRejected(404, "No socket open for session " + sessionId));
         exchange.setProperty(GatewayHeaders.TOOL_CALL, new PendingToolCall(sessionId, callId, name.asText(),
                 arguments, timeout, socket.connectionKey()));
     }
@@ -85,7 +86,7 @@ public class ToolRequestParser implements Processor {
         return asked.compareTo(maxTimeout) > 0 ? maxTimeout : asked;
     }
 
-    private static ToolCallRejected bad(String message) {
-        return new ToolCallRejected(400, message);
+    private static RequestRejected bad(String message) {
+        return new RequestRejected(400, message);
     }
 }

@@ -6,6 +6,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.agentgateway.common.ClientSocket;
+import io.agentgateway.common.GatewayHeaders;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.component.vertx.websocket.VertxWebsocketConstants;
@@ -24,6 +26,7 @@ import org.slf4j.LoggerFactory;
  * its OPEN and CLOSE) can overtake each other. This one puts each connection's events on its own
  * {@link SerialLane}: in order per socket, concurrent across sockets, and never on an event loop.
  * <p>
+ * Every event's exchange carries the connection's {@link ClientSocket} (property {@link GatewayHeaders#SOCKET}).
  * It also answers a message over the size limit (which Vert.x drops, telling only the exception handler)
  * with an error frame, and pauses a socket whose lane is backed up so a flooding client cannot queue without
  * bound.
@@ -39,7 +42,8 @@ public class OrderedWebsocketConsumer extends VertxWebsocketConsumer {
     private final int ingressThreads;
     private ExecutorService pool;
 
-    private record Connection(SerialLane lane, ServerWebSocket socket) {
+    /** @param client the socket as the routes see it; null for events of a connection that fired no OPEN */
+    private record Connection(SerialLane lane, ServerWebSocket socket, ClientSocket client) {
     }
 
     public OrderedWebsocketConsumer(VertxWebsocketEndpoint endpoint, Processor processor, int maxMessageBytes,
@@ -68,7 +72,11 @@ public class OrderedWebsocketConsumer extends VertxWebsocketConsumer {
 
     @Override
     public void onOpen(String connectionKey, SocketAddress remote, RoutingContext routingContext, ServerWebSocket webSocket) {
-        connections.put(connectionKey, new Connection(new SerialLane(pool), webSocket));
+        // /ws/{session_id} names its session; /ws has none, and each connection stands for itself
+        String sessionId = routingContext.pathParam(GatewayHeaders.SESSION_ID);
+        ClientSocket client = new VertxClientSocket(webSocket, connectionKey,
+                sessionId != null ? sessionId : connectionKey);
+        connections.put(connectionKey, new Connection(new SerialLane(pool), webSocket, client));
         super.onOpen(connectionKey, remote, routingContext, webSocket);
     }
 
@@ -94,12 +102,15 @@ public class OrderedWebsocketConsumer extends VertxWebsocketConsumer {
         Connection c = event == VertxWebsocketEvent.CLOSE ? connections.remove(key) : connections.get(key);
         if (c == null) {
             // events without OPEN (fireWebSocketConnectionEvents off) still need a lane
-            c = connections.computeIfAbsent(key, k -> new Connection(new SerialLane(pool), null));
+            c = connections.computeIfAbsent(key, k -> new Connection(new SerialLane(pool), null, null));
             if (event == VertxWebsocketEvent.CLOSE) {
                 connections.remove(key);
             }
         }
         Connection connection = c;
+        if (connection.client() != null) {
+            exchange.setProperty(GatewayHeaders.SOCKET, connection.client());
+        }
         try {
             connection.lane().execute(() -> run(exchange, connection));
         } catch (RejectedExecutionException e) {

@@ -2,7 +2,7 @@ package io.agentgateway.ws;
 
 import java.util.concurrent.atomic.AtomicLong;
 
-import io.agentgateway.session.ClientSocket;
+import io.agentgateway.common.ClientSocket;
 import io.vertx.core.http.ServerWebSocket;
 
 /** A {@link ClientSocket} over a Vert.x server WebSocket. Writes are queued to the socket's event loop. */

@@ -3,7 +3,7 @@ package io.agentgateway.session;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
-import io.agentgateway.stream.StreamRegistry;
+import io.agentgateway.chat.StreamRegistry;
 import io.agentgateway.testing.GatewayWithAgent;
 import io.agentgateway.testing.RunningGateway;
 import io.agentgateway.testing.StandInAgent;

@@ -5,6 +5,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
@@ -20,25 +21,27 @@ import io.agentgateway.testing.RunningGateway;
 import io.agentgateway.testing.StandInAgent;
 import io.agentgateway.testing.WsClient;
 import io.agentgateway.testing.WsClient.Frame;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.TestInfo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** {@code POST /tool/execute/{session_id}} against the running gateway, with real sockets answering. */
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ToolCallIT extends GatewayWithAgent {
 
     private static final String KEY = "tool-test-key";
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    /** Every status this class saw the endpoint answer, checked against the OpenAPI document at the end. */
+    /** Every status the endpoint answers, as the tests below provoke them and as the OpenAPI document must list them. */
+    private static final Set<Integer> STATUSES = Set.of(200, 400, 401, 404, 409, 410, 429, 502, 504);
+
+    /** Every status this class saw the endpoint answer; when every test ran, it must be all of STATUSES. */
     private static final Set<Integer> SEEN = new ConcurrentSkipListSet<>();
+    private static final Set<String> RAN = new ConcurrentSkipListSet<>();
 
     @Override
     protected RunningGateway.Builder configure(RunningGateway.Builder builder) {
@@ -49,7 +52,8 @@ class ToolCallIT extends GatewayWithAgent {
     }
 
     @AfterEach
-    void noCallOutlivesItsTest() {
+    void noCallOutlivesItsTest(TestInfo test) {
+        RAN.add(test.getDisplayName());
         PendingToolCalls pending = gateway.context().getRegistry()
                 .lookupByNameAndType("pendingToolCalls", PendingToolCalls.class);
         await().atMost(Duration.ofSeconds(3)).until(() -> pending.size() == 0);
@@ -88,7 +92,6 @@ class ToolCallIT extends GatewayWithAgent {
     }
 
     @Test
-    @Order(1)
     void theClientsResultIsTheHttpAnswer() {
         try (WsClient ws = gateway.connect("/ws/tool-ok")) {
             awaitSession("tool-ok");
@@ -105,7 +108,6 @@ class ToolCallIT extends GatewayWithAgent {
     }
 
     @Test
-    @Order(2)
     void aCallIdIsMadeWhenNoneIsGivenAndAnyJsonIsAResult() {
         try (WsClient ws = gateway.connect("/ws/tool-gen")) {
             awaitSession("tool-gen");
@@ -120,7 +122,6 @@ class ToolCallIT extends GatewayWithAgent {
     }
 
     @Test
-    @Order(3)
     void aClientErrorIs502() {
         try (WsClient ws = gateway.connect("/ws/tool-err")) {
             awaitSession("tool-err");
@@ -134,7 +135,6 @@ class ToolCallIT extends GatewayWithAgent {
     }
 
     @Test
-    @Order(4)
     void badCredentialsAre401() {
         assertError(post("x", "{\"name\":\"t\"}", null).join(), 401, "Missing or wrong X-Internal-Auth");
         assertError(post("x", "{\"name\":\"t\"}", KEY + "x").join(), 401, "Missing or wrong X-Internal-Auth");
@@ -142,7 +142,6 @@ class ToolCallIT extends GatewayWithAgent {
     }
 
     @Test
-    @Order(5)
     void malformedBodiesAre400() {
         try (WsClient ws = gateway.connect("/ws/tool-bad")) {
             awaitSession("tool-bad");
@@ -158,13 +157,11 @@ class ToolCallIT extends GatewayWithAgent {
     }
 
     @Test
-    @Order(6)
     void noSocketForTheSessionIs404() {
         assertError(call("nobody-home", "{\"name\":\"t\"}"), 404, "No socket open for session nobody-home");
     }
 
     @Test
-    @Order(7)
     void aSecondCallWithAPendingCallIdIs409AndTooManyPendingIs429() {
         try (WsClient ws = gateway.connect("/ws/tool-limits")) {
             awaitSession("tool-limits");
@@ -186,7 +183,6 @@ class ToolCallIT extends GatewayWithAgent {
     }
 
     @Test
-    @Order(8)
     void noAnswerIs504AtTheGivenTimeoutTheDefaultOrTheCap() {
         try (WsClient ws = gateway.connect("/ws/tool-slow")) {
             awaitSession("tool-slow");
@@ -218,7 +214,6 @@ class ToolCallIT extends GatewayWithAgent {
     }
 
     @Test
-    @Order(9)
     void aSocketThatClosesWhileACallIsPendingIs410AtOnce() throws Exception {
         WsClient ws = gateway.connect("/ws/tool-gone");
         awaitSession("tool-gone");
@@ -233,7 +228,6 @@ class ToolCallIT extends GatewayWithAgent {
     }
 
     @Test
-    @Order(10)
     void unknownAndRepeatedToolResultsAreRefusedOnTheSocket() {
         try (WsClient ws = gateway.connect("/ws/tool-unknown")) {
             awaitSession("tool-unknown");
@@ -253,7 +247,6 @@ class ToolCallIT extends GatewayWithAgent {
     }
 
     @Test
-    @Order(11)
     void aToolCallInterleavesWithAStreamingAnswer() {
         agent.script(StandInAgent.openAi(List.of("a ", "b ", "c ", "d ", "e ", "f"), Duration.ofMillis(100)));
         try (WsClient ws = gateway.connect("/ws/tool-stream")) {
@@ -281,7 +274,6 @@ class ToolCallIT extends GatewayWithAgent {
     }
 
     @Test
-    @Order(12)
     void fiftyConcurrentCallsOnFiftySockets() throws Exception {
         int n = 50;
         List<WsClient> sockets = new ArrayList<>();
@@ -312,7 +304,6 @@ class ToolCallIT extends GatewayWithAgent {
     }
 
     @Test
-    @Order(13)
     void pendingCallsHoldNoThread() throws Exception {
         // 60 calls wait at once, more than the 40 Vert.x workers that platform-http runs routes on: with a
         // thread held per waiting call, the later calls would never reach their sockets and /health would stall.
@@ -352,7 +343,6 @@ class ToolCallIT extends GatewayWithAgent {
     }
 
     @Test
-    @Order(100)
     void theOpenApiDocumentListsExactlyTheStatusesTheEndpointAnswers() throws Exception {
         HttpResponse<String> doc = gateway.get("/openapi.json");
         assertThat(doc.statusCode()).isEqualTo(200);
@@ -362,11 +352,20 @@ class ToolCallIT extends GatewayWithAgent {
         for (Iterator<String> it = post.path("responses").fieldNames(); it.hasNext(); ) {
             documented.add(Integer.parseInt(it.next()));
         }
-        assertThat(new TreeSet<>(SEEN)).isEqualTo(documented);
+        assertThat(documented).isEqualTo(new TreeSet<>(STATUSES));
         List<String> params = new ArrayList<>();
         post.path("parameters").forEach(p -> params.add(p.path("in").asText() + ":" + p.path("name").asText()));
         assertThat(params).contains("path:session_id", "header:X-Internal-Auth");
         assertThat(json(doc).path("paths").has("/health")).isTrue();
+    }
+
+    /** Independent of test order: checked once the class is done, and only when every test of it ran. */
+    @AfterAll
+    void everyDocumentedStatusWasSeen() {
+        long tests = Arrays.stream(ToolCallIT.class.getDeclaredMethods()).filter(m -> m.isAnnotationPresent(Test.class)).count();
+        if (RAN.size() == tests) {
+            assertThat(new TreeSet<>(SEEN)).as("statuses the tests provoked").isEqualTo(new TreeSet<>(STATUSES));
+        }
     }
 
     private void awaitSession(String sessionId) {

@@ -1,0 +1,58 @@
+package io.agentgateway.common;
+
+import org.apache.camel.component.vertx.websocket.VertxWebsocketConstants;
+
+/**
+ * Names of the message headers and exchange properties that the gateway's routes share, Java and YAML alike.
+ * Change a name here and in routes/*.yaml together.
+ */
+public final class GatewayHeaders {
+
+    /** Header: the session the frame belongs to (the {@code {session_id}} path parameter). */
+    public static final String SESSION_ID = "session_id";
+
+    /** Header: the WebSocket connection's key, unique per socket (set by the vertx-websocket consumer). */
+    public static final String CONNECTION_KEY = VertxWebsocketConstants.CONNECTION_KEY;
+
+    /** Header: OPEN, MESSAGE or CLOSE, from the vertx-websocket consumer. */
+    public static final String WS_EVENT = VertxWebsocketConstants.EVENT;
+
+    /** Header: the {@code type} of a validated client frame, used by the dispatch route's content-based router. */
+    public static final String MESSAGE_TYPE = "GatewayMessageType";
+
+    /** Exchange property: the parsed client frame ({@link ClientFrame}). */
+    public static final String FRAME = "GatewayFrame";
+
+    /**
+     * Exchange property: the {@link ClientSocket} a WebSocket event came from. The WebSocket consumer sets it on
+     * every OPEN, MESSAGE and CLOSE exchange, so no route has to look a socket up by its connection key.
+     */
+    public static final String SOCKET = "GatewaySocket";
+
+    /** Header: the agent a queued job is for (the enqueue routes put it in the Redis key). */
+    public static final String AGENT_ID = "GatewayAgentId";
+
+    /** Header: the channel a worker's replies go to (the publish routes use it). */
+    public static final String REPLY_TO = "GatewayReplyTo";
+
+    /** Header: the {@code type} of a worker's reply, used by the queue-reply route's content-based router. */
+    public static final String REPLY_TYPE = "GatewayReplyType";
+
+    /** Exchange property: a worker's reply, parsed (a Jackson {@code JsonNode} object). */
+    public static final String REPLY = "GatewayReply";
+
+    /** Header set by ws-reply: true when the frame was handed to an open socket of the session. */
+    public static final String DELIVERED = "GatewayDelivered";
+
+    /** Exchange property: the session id of the judgement request being queued. */
+    public static final String JUDGEMENT = "GatewayJudgement";
+
+    /** Exchange property: the tool call a REST request is making ({@code tool.PendingToolCall}). */
+    public static final String TOOL_CALL = "GatewayToolCall";
+
+    /** Exchange property: the chat turn being streamed ({@code chat.Turn}). */
+    public static final String TURN = "GatewayTurn";
+
+    private GatewayHeaders() {
+    }
+}

@@ -1,0 +1,94 @@
+package io.agentgateway.common;
+
+import java.time.Duration;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * Builds every JSON text frame the gateway itself sends to clients (worker replies on {@code /ws} are relayed as the
+ * worker wrote them). Stateless.
+ */
+public final class ServerFrames {
+
+    /** result_code of the final the gateway sends for an agent that did not answer in time. */
+    public static final int JUDGEMENT_TIMED_OUT = 504;
+
+    private final ObjectMapper mapper;
+
+    public ServerFrames(ObjectMapper mapper) {
+        this.mapper = mapper;
+    }
+
+    /**
+     * One piece of an answer: {@code {"type": "assistant_message", "token": "...", "is_final": false, "seq": n}}.
+     * Written straight into a string (one per token, on the hot path) rather than through a JSON tree.
+     */
+    public String token(String token, boolean isFinal, long seq) {
+        StringBuilder sb = new StringBuilder(64 + token.length());
+        sb.append("{\"type\":\"assistant_message\",\"token\":\"");
+        JsonStringEncoder.getInstance().quoteAsString(token, sb);
+        return sb.append("\",\"is_final\":").append(isFinal).append(",\"seq\":").append(seq).append('}').toString();
+    }
+
+    /** The last frame of a cancelled answer. */
+    public String cancelled(long seq) {
+        ObjectNode n = mapper.createObjectNode();
+        n.put("type", "assistant_message");
+        n.put("token", "");
+        n.put("is_final", true);
+        n.put("cancelled", true);
+        n.put("seq", seq);
+        return write(n);
+    }
+
+    /** The one frame that ends a failed answer: {@code {"type": "error", "error": "...", "is_final": true}}. */
+    public String turnError(String message, long seq) {
+        ObjectNode n = mapper.createObjectNode();
+        n.put("type", "error");
+        n.put("error", message);
+        n.put("is_final", true);
+        n.put("seq", seq);
+        return write(n);
+    }
+
+    /** A refused client frame: {@code {"error": "..."}}, as the seed protocols answer bad input. */
+    public String error(String message) {
+        ObjectNode n = mapper.createObjectNode();
+        n.put("error", message);
+        return write(n);
+    }
+
+    /** A trusted service's tool call, pushed to the client. */
+    public String toolCall(String callId, String name, JsonNode arguments) {
+        ObjectNode n = mapper.createObjectNode();
+        n.put("type", "tool_call");
+        n.put("call_id", callId);
+        n.put("name", name);
+        n.set("arguments", arguments);
+        return write(n);
+    }
+
+    /** The final the gateway makes for an agent that sent no final judgement in time. */
+    public String judgementTimedOut(String sessionId, String agentId, Duration timeout) {
+        ObjectNode n = mapper.createObjectNode();
+        n.put("type", "agent_judgement_final");
+        n.put("session_id", sessionId);
+        n.put("agent_id", agentId);
+        n.put("result_code", JUDGEMENT_TIMED_OUT);
+        n.put("error", "No final judgement from " + agentId + " within " + Durations.seconds(timeout) + " s");
+        n.putObject("data");
+        return write(n);
+    }
+
+    public String write(Object node) {
+        try {
+            return mapper.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise frame", e);
+        }
+    }
+}

@@ -1,5 +1,0 @@
-package io.agentgateway.session;
-
-/** One message of a conversation, as OpenAI-compatible agents expect it. */
-public record ChatMessage(String role, String content) {
-}

@@ -1,0 +1,60 @@
+package io.agentgateway.chat;
+
+import java.util.Map;
+import java.util.Properties;
+
+import io.agentgateway.testing.YamlRoutes;
+import org.apache.camel.Exchange;
+import org.apache.camel.builder.AdviceWith;
+import org.apache.camel.component.mock.MockEndpoint;
+import org.apache.camel.test.junit5.CamelTestSupport;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** routes/agent-http.yaml alone: what reaches the agent, with the agent replaced by a mock. */
+class AgentHttpRouteTest extends CamelTestSupport {
+
+    @Override
+    public boolean isUseAdviceWith() {
+        return true;
+    }
+
+    @Override
+    protected Properties useOverridePropertiesWithPropertiesComponent() {
+        return YamlRoutes.defaults(Map.of("gateway.agent.endpoint", "http://agent.test:8080/v1/chat/completions",
+                "gateway.agent.timeout-ms", "2500"));
+    }
+
+    @Test
+    void onlyTheHeadersTheRouteSetsReachTheAgentAtTheConfiguredUrl() throws Exception {
+        YamlRoutes.load(context, "agent-http.yaml");
+        // the URI with its timeouts, resolved from the properties: a different URL would not be woven and the test
+        // would try a real connection and fail
+        AdviceWith.adviceWith(context, "agent-http", a -> a
+                .weaveByToUri("http://agent.test:8080/v1/chat/completions?*").replace().to("mock:agent"));
+        context.start();
+        assertThat(context.getRouteDefinition("agent-http").toString()).contains("mock:agent");
+
+        MockEndpoint agent = getMockEndpoint("mock:agent");
+        agent.expectedMessageCount(1);
+        agent.expectedBodiesReceived("{\"model\":\"m\"}");
+        agent.expectedHeaderReceived(Exchange.HTTP_METHOD, "POST");
+        agent.expectedHeaderReceived("Content-Type", "application/json");
+        agent.expectedHeaderReceived("Accept-Encoding", "identity");
+        template.sendBodyAndHeaders("direct:agent-http", "{\"model\":\"m\"}",
+                Map.of("appid", "client-app", "token", "secret-token", "X-Internal-Auth", "k", "session_id", "s1"));
+        agent.assertIsSatisfied();
+        assertThat(agent.getExchanges().get(0).getMessage().getHeaders().keySet())
+                .containsExactlyInAnyOrder(Exchange.HTTP_METHOD, "Content-Type", "Accept", "Accept-Encoding");
+    }
+
+    @Test
+    void theAgentUrlAndTimeoutsComeFromTheProperties() throws Exception {
+        YamlRoutes.load(context, "agent-http.yaml");
+        String to = context.getRouteDefinition("agent-http").getOutputs().get(5).toString();
+        assertThat(to).contains("{{gateway.agent.endpoint}}");
+        assertThat(context.resolvePropertyPlaceholders("{{gateway.agent.endpoint}}"))
+                .isEqualTo("http://agent.test:8080/v1/chat/completions");
+    }
+}

@@ -1,0 +1,54 @@
+package io.agentgateway.chat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentgateway.chat.AgentStreamDecoder.Chunk;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class AgentStreamDecoderTest {
+
+    private final AgentStreamDecoder decoder = new AgentStreamDecoder(new ObjectMapper());
+
+    @Test
+    void openAiChunks() {
+        assertThat(decoder.decode("data: {\"choices\":[{\"delta\":{\"role\":\"assistant\"}}]}"))
+                .isEqualTo(new Chunk(null, false));
+        assertThat(decoder.decode("data: {\"choices\":[{\"delta\":{\"content\":\"Hel\"}}]}"))
+                .isEqualTo(new Chunk("Hel", false));
+        assertThat(decoder.decode("data:{\"choices\":[{\"delta\":{\"content\":\" lo\"}}]}\r"))
+                .isEqualTo(new Chunk(" lo", false));
+        assertThat(decoder.decode("data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}]}"))
+                .isEqualTo(new Chunk(null, false));
+        assertThat(decoder.decode("data: [DONE]")).isEqualTo(new Chunk(null, true));
+    }
+
+    @Test
+    void plainSseAndNdjson() {
+        assertThat(decoder.decode("data: {\"token\":\"a\"}")).isEqualTo(new Chunk("a", false));
+        assertThat(decoder.decode("{\"token\":\"b\"}")).isEqualTo(new Chunk("b", false));
+        assertThat(decoder.decode("{\"token\":\"c\",\"is_final\":true}")).isEqualTo(new Chunk("c", true));
+    }
+
+    @Test
+    void skipsSseFieldsCommentsAndBlankLines() {
+        for (String line : new String[] {"", "\r", ": keep-alive", "event: token", "id: 4", "retry: 1000"}) {
+            assertThat(decoder.decode(line)).isEqualTo(new Chunk(null, false));
+        }
+    }
+
+    @Test
+    void malformedLinesAndAgentErrorsFailTheTurn() {
+        assertThatThrownBy(() -> decoder.decode("data: {oops"))
+                .isInstanceOf(AgentStreamException.class).hasMessageStartingWith("Agent sent a malformed stream: not JSON");
+        assertThatThrownBy(() -> decoder.decode("hello there"))
+                .isInstanceOf(AgentStreamException.class).hasMessageContaining("unexpected line 'hello there'");
+        assertThatThrownBy(() -> decoder.decode("data: {\"something\":1}"))
+                .isInstanceOf(AgentStreamException.class).hasMessageContaining("neither");
+        assertThatThrownBy(() -> decoder.decode("data: {\"error\":{\"message\":\"rate limited\"}}"))
+                .isInstanceOf(AgentStreamException.class).hasMessage("Agent reported an error: rate limited");
+        assertThatThrownBy(() -> decoder.decode("{\"error\":\"boom\"}"))
+                .isInstanceOf(AgentStreamException.class).hasMessage("Agent reported an error: boom");
+    }
+}

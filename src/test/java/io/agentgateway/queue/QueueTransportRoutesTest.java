@@ -1,0 +1,109 @@
+package io.agentgateway.queue;
+
+import java.util.Map;
+import java.util.Properties;
+
+import io.agentgateway.testing.YamlRoutes;
+import org.apache.camel.builder.AdviceWith;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.component.mock.MockEndpoint;
+import org.apache.camel.test.junit5.CamelTestSupport;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** routes/queue*.yaml alone: which transport carries direct:queue-enqueue and direct:queue-publish, and how. */
+class QueueTransportRoutesTest {
+
+    @Nested
+    class WithoutRedis extends CamelTestSupport {
+
+        @Override
+        public boolean isUseAdviceWith() {
+            return true;
+        }
+
+        @Override
+        protected Properties useOverridePropertiesWithPropertiesComponent() {
+            return YamlRoutes.defaults(Map.of());
+        }
+
+        @Test
+        void jobsGoToTheInProcessQueueAndRepliesStraightToQueueReply() throws Exception {
+            YamlRoutes.load(context, "queue.yaml", "queue-memory.yaml", "queue-redis.yaml");
+            context.addRoutes(new RouteBuilder() {
+                @Override
+                public void configure() {
+                    from("seda:gateway-jobs").to("mock:jobs");
+                    from("direct:queue-reply").to("mock:replies");
+                }
+            });
+            context.start();
+            assertThat(context.getRoute("redis-enqueue")).as("the Redis transport is not loaded").isNull();
+            assertThat(context.getRoute("redis-replies")).isNull();
+
+            MockEndpoint jobs = getMockEndpoint("mock:jobs");
+            jobs.expectedBodiesReceived("{\"job\":1}");
+            template.sendBodyAndHeader("direct:queue-enqueue", "{\"job\":1}", "GatewayAgentId", "agent1");
+            jobs.assertIsSatisfied();
+
+            MockEndpoint replies = getMockEndpoint("mock:replies");
+            replies.expectedBodiesReceived("{\"reply\":1}");
+            template.sendBody("direct:queue-publish", "{\"reply\":1}");
+            replies.assertIsSatisfied();
+        }
+    }
+
+    @Nested
+    class WithRedis extends CamelTestSupport {
+
+        @Override
+        public boolean isUseAdviceWith() {
+            return true;
+        }
+
+        @Override
+        protected Properties useOverridePropertiesWithPropertiesComponent() {
+            return YamlRoutes.defaults(Map.of("redis.host", "redis.test", "gateway.queue.prefix", "gw:",
+                    "gateway.instance-id", "i1"));
+        }
+
+        @Test
+        void jobsAreLpushedOnTheAgentsListAndRepliesPublishedToReplyTo() throws Exception {
+            YamlRoutes.load(context, "queue.yaml", "queue-memory.yaml", "queue-redis.yaml");
+            assertThat(context.getRouteDefinition("memory-enqueue")).as("the in-process transport is not loaded").isNull();
+            AdviceWith.adviceWith(context, "redis-enqueue", a -> a.weaveByToUri("spring-redis:*").replace().to("mock:lpush"));
+            AdviceWith.adviceWith(context, "redis-publish", a -> a.weaveByToUri("spring-redis:*").replace().to("mock:publish"));
+            AdviceWith.adviceWith(context, "redis-replies", a -> {
+                assertThat(a.getOriginalRoute().getInput().getEndpointUri()).isEqualTo("spring-redis://redis.test:6379");
+                assertThat(a.getOriginalRoute().getInput().toString()).contains("gw:replies:i1");
+                a.replaceFromWith("direct:subscribed");
+            });
+            context.addRoutes(new RouteBuilder() {
+                @Override
+                public void configure() {
+                    from("direct:queue-reply").to("mock:replies");
+                }
+            });
+            context.start();
+
+            MockEndpoint lpush = getMockEndpoint("mock:lpush");
+            lpush.expectedHeaderReceived("CamelRedis.Key", "gw:jobs:agent7");
+            lpush.expectedHeaderReceived("CamelRedis.Value", "{\"job\":2}");
+            template.sendBodyAndHeader("direct:queue-enqueue", "{\"job\":2}", "GatewayAgentId", "agent7");
+            lpush.assertIsSatisfied();
+
+            MockEndpoint publish = getMockEndpoint("mock:publish");
+            publish.expectedHeaderReceived("CamelRedis.Channel", "gw:replies:other");
+            publish.expectedHeaderReceived("CamelRedis.Message", "{\"reply\":2}");
+            template.sendBodyAndHeader("direct:queue-publish", "{\"reply\":2}", "GatewayReplyTo", "gw:replies:other");
+            publish.assertIsSatisfied();
+
+            MockEndpoint replies = getMockEndpoint("mock:replies");
+            replies.expectedBodiesReceived("{\"from\":\"redis\"}");
+            template.sendBody("direct:subscribed", "{\"from\":\"redis\"}");
+            replies.assertIsSatisfied();
+        }
+    }
+}
