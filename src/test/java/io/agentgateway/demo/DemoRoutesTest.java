@@ -48,12 +48,12 @@ class DemoRoutesTest {
         @Test
         void theWorkerTakesInProcessJobsAndAnswersThroughQueuePublish() throws Exception {
             load();
-            assertThat(context.getRouteDefinition("demo-worker-memory")).isNotNull();
-            assertThat(context.getRouteDefinition("demo-worker-redis")).isNull();
-            assertThat(context.getRouteDefinition("demo-agent")).as("no agent URL: the demo agent is served").isNotNull();
             AdviceWith.adviceWith(context, "demo-agent", a -> a.replaceFromWith("direct:demo-agent"));
             AdviceWith.adviceWith(context, "demo-worker", a -> a.weaveByToUri("direct:queue-publish").replace().to("mock:publish"));
             context.start();
+            assertThat(context.getRoute("demo-worker-memory")).isNotNull();
+            assertThat(context.getRoute("demo-worker-redis")).isNull();
+            assertThat(context.getRoute("demo-agent")).as("no agent URL: the demo agent is served").isNotNull();
 
             MockEndpoint publish = getMockEndpoint("mock:publish");
             publish.expectedMessageCount(3);
@@ -77,9 +77,11 @@ class DemoRoutesTest {
         @Test
         void neitherTheDemoAgentNorTheWorkerIsLoaded() throws Exception {
             load();
-            assertThat(context.getRouteDefinition("demo-agent")).isNull();
-            assertThat(context.getRouteDefinition("demo-worker-memory")).isNull();
-            assertThat(context.getRouteDefinition("demo-worker-redis")).as("auto is off with Redis").isNull();
+            context.start();
+            assertThat(context.getRoute("demo-agent")).isNull();
+            assertThat(context.getRoute("demo-worker-memory")).isNull();
+            assertThat(context.getRoute("demo-worker-redis")).as("auto is off with Redis").isNull();
+            assertThat(context.getRoute("demo-worker")).isNotNull();
         }
     }
 
@@ -87,14 +89,24 @@ class DemoRoutesTest {
     class OnWithRedis extends DemoContext {
         @Override
         Map<String, String> properties() {
-            return Map.of("redis.host", "redis.test", "gateway.demo-worker.enabled", "TRUE");
+            return Map.of("redis.host", "redis.test", "gateway.demo-worker.enabled", "TRUE",
+                    "gateway.agent.url", "http://agent.test/v1/chat/completions");
         }
 
         @Test
         void theRedisFeedIsLoaded() throws Exception {
             load();
-            assertThat(context.getRouteDefinition("demo-worker-redis")).isNotNull();
-            assertThat(context.getRouteDefinition("demo-worker-memory")).isNull();
+            AdviceWith.adviceWith(context, "demo-worker-redis", a -> {
+                a.replaceFromWith("direct:poll");
+                a.weaveByToUri("spring-redis:*").replace().to("mock:rpop");
+            });
+            context.start();
+            assertThat(context.getRoute("demo-worker-redis")).isNotNull();
+            assertThat(context.getRoute("demo-worker-memory")).isNull();
+            MockEndpoint rpop = getMockEndpoint("mock:rpop");
+            rpop.expectedHeaderReceived("CamelRedis.Key", "gateway:jobs:agent1");
+            template.sendBody("direct:poll", null);
+            rpop.assertIsSatisfied();
         }
     }
 }
