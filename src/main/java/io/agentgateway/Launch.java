@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import io.agentgateway.config.GatewayConfiguration;
+import io.agentgateway.http.BrowserClientRoutes;
 import io.agentgateway.routes.ChatRoutes;
 import io.agentgateway.routes.ErrorHandlingConfiguration;
 import io.agentgateway.routes.JudgementRoutes;
@@ -31,6 +32,7 @@ public final class Launch {
         main.configure().addConfiguration(GatewayConfiguration.class);
         main.configure().addRoutesBuilder(ErrorHandlingConfiguration.class, WebsocketRoutes.class, ChatRoutes.class,
                 ToolRoutes.class, JudgementRoutes.class, RestApiRoutes.class);
+        main.configure().addRoutesBuilder(BrowserClientRoutes.class);
 
         // The operator-edited files: the working directory's when it has them (the repository root, a
         // container's work dir), otherwise the copies packaged in the jar. Reading both would load every YAML
