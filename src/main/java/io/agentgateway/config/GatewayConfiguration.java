@@ -7,7 +7,6 @@ import java.util.concurrent.ExecutorService;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentgateway.auth.HandshakeGuard;
-import io.agentgateway.auth.TokenVerifier;
 import io.agentgateway.demo.DemoAgent;
 import io.agentgateway.auth.InternalKeyCheck;
 import io.agentgateway.http.AsyncPlatformHttpEngine;
@@ -101,8 +100,9 @@ public class GatewayConfiguration implements CamelConfiguration {
             ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.agentgateway"))
                     .setLevel(ch.qos.logback.classic.Level.DEBUG);
         }
-        if (settings.fixedSecret().isEmpty()) {
-            LOG.warn("FIXED_SECRET is not set: WebSocket authentication is OFF and anyone can connect");
+        if (settings.fixedSecret().isEmpty() && settings.jwt().isEmpty()) {
+            LOG.warn("FIXED_SECRET is not set: WebSocket authentication is OFF and anyone can connect "
+                    + "(nor is GATEWAY__JWT_SECRET, GATEWAY__JWT_PUBLIC_KEY or GATEWAY__JWKS_URL)");
         }
         if (settings.internalApiKey().isEmpty()) {
             LOG.warn("GATEWAY__INTERNAL_API_KEY is not set: POST /tool/execute refuses every call");
@@ -190,8 +190,7 @@ public class GatewayConfiguration implements CamelConfiguration {
         VertxPlatformHttpServerConfiguration server = new VertxPlatformHttpServerConfiguration();
         server.getCors().setEnabled(true);
         server.getCors().setOrigins(settings.corsOrigins().contains("*") ? List.of() : settings.corsOrigins());
-        Optional<TokenVerifier> verifier = settings.fixedSecret().map(s -> new TokenVerifier(s, Clock.systemUTC()));
-        HandshakeGuard guard = new HandshakeGuard(verifier, settings.corsOrigins());
+        HandshakeGuard guard = AuthBeans.guard(settings, registry);
         context.addService(new GatewayHttpServer(server, settings.host(), settings.port(), settings.wsMaxMessageBytes(),
                 List.of(new GatewayHttpServer.Guard(List.of("/ws", "/ws/*"), guard))));
     }

@@ -6,6 +6,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.agentgateway.GatewayHeaders;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.component.vertx.websocket.VertxWebsocketConstants;
@@ -85,6 +86,19 @@ public class OrderedWebsocketConsumer extends VertxWebsocketConsumer {
             return;
         }
         super.onException(connectionKey, cause, remote, routingContext);
+    }
+
+    @Override
+    protected void populateExchangeHeaders(Exchange exchange, String connectionKey, SocketAddress remote,
+                                           RoutingContext routingContext, VertxWebsocketEvent event) {
+        super.populateExchangeHeaders(exchange, connectionKey, remote, routingContext, event);
+        // Query parameters became headers above, so a client could name itself: only the handshake guard's
+        // identity counts (headers are case-insensitive, so every spelling goes).
+        exchange.getMessage().removeHeader(GatewayHeaders.IDENTITY);
+        String identity = routingContext.get(GatewayHeaders.IDENTITY);
+        if (identity != null) {
+            exchange.getMessage().setHeader(GatewayHeaders.IDENTITY, identity);
+        }
     }
 
     @Override
