@@ -34,6 +34,8 @@ import io.vertx.ext.web.RoutingContext;
  */
 public final class HandshakeGuard implements Handler<RoutingContext> {
 
+    private static final String GUARDED = HandshakeGuard.class.getName();
+
     private final WebsocketAuth auth;
     private final ConnectionLimits limits;
     private final List<String> allowedOrigins;
@@ -48,6 +50,12 @@ public final class HandshakeGuard implements Handler<RoutingContext> {
 
     @Override
     public void handle(RoutingContext ctx) {
+        // mounted on "/ws" and "/ws/*", both of which match /ws: check and count each request once
+        if (ctx.get(GUARDED) != null) {
+            ctx.next();
+            return;
+        }
+        ctx.put(GUARDED, Boolean.TRUE);
         HttpServerRequest request = ctx.request();
         String origin = request.getHeader(HttpHeaders.ORIGIN);
         if (origin != null && !allowedOrigins.contains("*") && !allowedOrigins.contains(origin)) {

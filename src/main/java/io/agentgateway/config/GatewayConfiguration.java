@@ -101,8 +101,8 @@ public class GatewayConfiguration implements CamelConfiguration {
                     .setLevel(ch.qos.logback.classic.Level.DEBUG);
         }
         if (settings.fixedSecret().isEmpty() && settings.jwt().isEmpty()) {
-            LOG.warn("FIXED_SECRET is not set: WebSocket authentication is OFF and anyone can connect "
-                    + "(nor is GATEWAY__JWT_SECRET, GATEWAY__JWT_PUBLIC_KEY or GATEWAY__JWKS_URL)");
+            // neither FIXED_SECRET nor a GATEWAY__JWT_* key source
+            LOG.warn("FIXED_SECRET is not set: WebSocket authentication is OFF and anyone can connect");
         }
         if (settings.internalApiKey().isEmpty()) {
             LOG.warn("GATEWAY__INTERNAL_API_KEY is not set: POST /tool/execute refuses every call");
