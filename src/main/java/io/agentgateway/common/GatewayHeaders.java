@@ -17,6 +17,14 @@ public final class GatewayHeaders {
     /** Header: OPEN, MESSAGE or CLOSE, from the vertx-websocket consumer. */
     public static final String WS_EVENT = VertxWebsocketConstants.EVENT;
 
+    /**
+     * Header on every event of a WebSocket (OPEN, MESSAGE, CLOSE): who the client authenticated as, the JWT
+     * {@code sub} or the seed scheme's {@code appid}; absent when auth is off. Only the handshake guard sets it (as
+     * RoutingContext data under the same name) and the WebSocket consumer copies it; a client's own query parameter
+     * or header of this name is dropped.
+     */
+    public static final String IDENTITY = "GatewayIdentity";
+
     /** Header: the {@code type} of a validated client frame, used by the dispatch route's content-based router. */
     public static final String MESSAGE_TYPE = "GatewayMessageType";
 

@@ -190,8 +190,7 @@ public class GatewayConfiguration implements CamelConfiguration {
         VertxPlatformHttpServerConfiguration server = new VertxPlatformHttpServerConfiguration();
         server.getCors().setEnabled(true);
         server.getCors().setOrigins(settings.corsOrigins().contains("*") ? List.of() : settings.corsOrigins());
-        Optional<TokenVerifier> verifier = settings.fixedSecret().map(s -> new TokenVerifier(s, Clock.systemUTC()));
-        HandshakeGuard guard = new HandshakeGuard(verifier, settings.corsOrigins());
+        HandshakeGuard guard = AuthBeans.guard(settings, registry);
         context.addService(new GatewayHttpServer(server, settings.host(), settings.port(), settings.wsMaxMessageBytes(),
                 List.of(new GatewayHttpServer.Guard(List.of("/ws", "/ws/*"), guard))));
     }
@@ -201,7 +200,8 @@ public class GatewayConfiguration implements CamelConfiguration {
             ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.agentgateway"))
                     .setLevel(ch.qos.logback.classic.Level.DEBUG);
         }
-        if (settings.fixedSecret().isEmpty()) {
+        if (settings.fixedSecret().isEmpty() && settings.jwt().isEmpty()) {
+            // neither FIXED_SECRET nor a GATEWAY__JWT_* key source
             LOG.warn("FIXED_SECRET is not set: WebSocket authentication is OFF and anyone can connect");
         }
         if (settings.internalApiKey().isEmpty()) {

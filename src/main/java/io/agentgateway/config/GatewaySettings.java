@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 
+import io.agentgateway.auth.PemPublicKey;
 import org.apache.camel.spi.PropertiesComponent;
 
 /**
@@ -39,6 +40,9 @@ import org.apache.camel.spi.PropertiesComponent;
  * @param demoWorkerAgents  agent ids the demo worker serves when jobs are in Redis
  * @param chatViaQueue      chat turns go to the job queue (workers reply with assistant_message) instead of HTTP
  * @param chatQueueAgent    the agent id chat jobs are queued for
+ * @param jwt               JWT verification for WebSockets, empty when no JWT key source is configured
+ * @param maxConnections    WebSocket connections this instance holds at once; more get HTTP 503
+ * @param maxConnectionsPerApp WebSocket connections one identity (appid or JWT sub) holds at once; more get 429
  */
 public record GatewaySettings(
         String host,
@@ -67,10 +71,26 @@ public record GatewaySettings(
         boolean demoWorker,
         List<String> demoWorkerAgents,
         boolean chatViaQueue,
-        String chatQueueAgent) {
+        String chatQueueAgent,
+        Optional<Jwt> jwt,
+        int maxConnections,
+        int maxConnectionsPerApp) {
 
     /** Where Redis is: REDIS_HOST, REDIS_PORT, REDIS_DB, REDIS_PASSWORD. */
     public record Redis(String host, int port, int db, Optional<String> password) {
+    }
+
+    /**
+     * How WebSocket JWTs are checked: exactly one key source is set.
+     *
+     * @param secret        HS256 shared secret (GATEWAY__JWT_SECRET)
+     * @param publicKeyPem  PEM text of an RSA or EC P-256 public key (GATEWAY__JWT_PUBLIC_KEY, or the file it names)
+     * @param jwksUrl       JWKS endpoint (GATEWAY__JWKS_URL)
+     * @param leewaySeconds clock skew allowed on exp and nbf
+     * @param audience      the aud a token must carry, empty to not check aud
+     */
+    public record Jwt(Optional<String> secret, Optional<String> publicKeyPem, Optional<URI> jwksUrl,
+                      int leewaySeconds, Optional<String> audience) {
     }
 
     /** The Redis list an agent's jobs are pushed onto. */
@@ -119,7 +139,11 @@ public record GatewaySettings(
                 r.autoBool("gateway.demo-worker.enabled", "GATEWAY__DEMO_WORKER", r.redis().isEmpty()),
                 r.list("gateway.demo-worker.agents", "GATEWAY__DEMO_WORKER_AGENTS"),
                 r.oneOf("gateway.chat.backend", "GATEWAY__CHAT_BACKEND", List.of("http", "queue")).equals("queue"),
-                r.nonBlank("gateway.chat.queue-agent", "GATEWAY__CHAT_QUEUE_AGENT"));
+                r.nonBlank("gateway.chat.queue-agent", "GATEWAY__CHAT_QUEUE_AGENT"),
+                r.jwt(),
+                r.integerOr("gateway.ws.max-connections", "GATEWAY__MAX_CONNECTIONS", 20_000, 1, 10_000_000),
+                r.integerOr("gateway.ws.max-connections-per-app", "GATEWAY__MAX_CONNECTIONS_PER_APP", 1_000, 1,
+                        10_000_000));
     }
 
     /** The URL the agent-http route calls: the configured agent, or the demo agent on this server. */
@@ -167,6 +191,55 @@ public record GatewaySettings(
                 return n;
             } catch (NumberFormatException e) {
                 throw invalid(key, env, v, "is not a whole number");
+            }
+        }
+
+        /** Like {@link #integer}, with {@code fallback} when the key is unset. */
+        int integerOr(String key, String env, int fallback, int min, int max) {
+            return raw(key).isEmpty() ? fallback : integer(key, env, min, max);
+        }
+
+        /** The JWT settings; the secret's and the key's values are never quoted in an error. */
+        Optional<Jwt> jwt() {
+            Optional<String> secret = optional("gateway.auth.jwt.secret", "GATEWAY__JWT_SECRET");
+            Optional<String> publicKey = optional("gateway.auth.jwt.public-key", "GATEWAY__JWT_PUBLIC_KEY");
+            Optional<URI> jwksUrl = url("gateway.auth.jwt.jwks-url", "GATEWAY__JWKS_URL");
+            int sources = (secret.isPresent() ? 1 : 0) + (publicKey.isPresent() ? 1 : 0) + (jwksUrl.isPresent() ? 1 : 0);
+            if (sources == 0) {
+                return Optional.empty();
+            }
+            if (sources > 1) {
+                throw new InvalidConfigurationException("GATEWAY__JWT_SECRET, GATEWAY__JWT_PUBLIC_KEY and "
+                        + "GATEWAY__JWKS_URL: set only one of them");
+            }
+            if (secret.isPresent() && secret.get().getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
+                throw new InvalidConfigurationException("GATEWAY__JWT_SECRET (gateway.auth.jwt.secret) must be at "
+                        + "least 32 bytes: HS256 needs a 256-bit key");
+            }
+            Optional<String> pem = publicKey.map(Reader::pemText);
+            pem.ifPresent(text -> {
+                try {
+                    PemPublicKey.parse(text);
+                } catch (IllegalArgumentException e) {
+                    throw new InvalidConfigurationException("GATEWAY__JWT_PUBLIC_KEY (gateway.auth.jwt.public-key) "
+                            + e.getMessage());
+                }
+            });
+            return Optional.of(new Jwt(secret, pem, jwksUrl,
+                    integerOr("gateway.auth.jwt.leeway", "GATEWAY__JWT_LEEWAY", 30, 0, 3600),
+                    optional("gateway.auth.jwt.audience", "GATEWAY__JWT_AUDIENCE")));
+        }
+
+        /** PEM text as given, or read from the file it names. */
+        private static String pemText(String value) {
+            if (value.startsWith("-----BEGIN")) {
+                return value;
+            }
+            try {
+                return java.nio.file.Files.readString(java.nio.file.Path.of(value));
+            } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
+                throw new InvalidConfigurationException("GATEWAY__JWT_PUBLIC_KEY (gateway.auth.jwt.public-key) is "
+                        + "neither PEM text (-----BEGIN ...) nor a readable file: " + value);
             }
         }
 

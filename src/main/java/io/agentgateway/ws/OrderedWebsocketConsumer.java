@@ -96,6 +96,19 @@ public class OrderedWebsocketConsumer extends VertxWebsocketConsumer {
     }
 
     @Override
+    protected void populateExchangeHeaders(Exchange exchange, String connectionKey, SocketAddress remote,
+                                           RoutingContext routingContext, VertxWebsocketEvent event) {
+        super.populateExchangeHeaders(exchange, connectionKey, remote, routingContext, event);
+        // Query parameters became headers above, so a client could name itself: only the handshake guard's
+        // identity counts (headers are case-insensitive, so every spelling goes).
+        exchange.getMessage().removeHeader(GatewayHeaders.IDENTITY);
+        String identity = routingContext.get(GatewayHeaders.IDENTITY);
+        if (identity != null) {
+            exchange.getMessage().setHeader(GatewayHeaders.IDENTITY, identity);
+        }
+    }
+
+    @Override
     protected void processExchange(Exchange exchange, RoutingContext routingContext) {
         String key = exchange.getMessage().getHeader(VertxWebsocketConstants.CONNECTION_KEY, String.class);
         VertxWebsocketEvent event = exchange.getMessage().getHeader(VertxWebsocketConstants.EVENT, VertxWebsocketEvent.class);

@@ -82,6 +82,62 @@ class GatewaySettingsTest {
                 "GATEWAY__CHAT_BACKEND (gateway.chat.backend) = 'carrier-pigeon' must be one of http, queue");
     }
 
+    @Test
+    void jwtAndConnectionLimitSettings() throws Exception {
+        GatewaySettings plain = load(defaults());
+        assertThat(plain.jwt()).isEmpty();
+        assertThat(plain.maxConnections()).isEqualTo(20_000);
+        assertThat(plain.maxConnectionsPerApp()).isEqualTo(1_000);
+
+        Map<String, String> m = defaults();
+        m.put("gateway.auth.jwt.jwks-url", "https://issuer.example/.well-known/jwks.json");
+        m.put("gateway.auth.jwt.audience", "agent-gateway");
+        m.put("gateway.ws.max-connections", "50");
+        GatewaySettings s = load(m);
+        assertThat(s.jwt()).hasValueSatisfying(j -> {
+            assertThat(j.jwksUrl()).contains(java.net.URI.create("https://issuer.example/.well-known/jwks.json"));
+            assertThat(j.leewaySeconds()).isEqualTo(30);
+            assertThat(j.audience()).contains("agent-gateway");
+        });
+        assertThat(s.maxConnections()).isEqualTo(50);
+
+        java.security.KeyPairGenerator gen = java.security.KeyPairGenerator.getInstance("EC");
+        gen.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+        String pem = "-----BEGIN PUBLIC KEY-----\n" + java.util.Base64.getMimeEncoder()
+                .encodeToString(gen.generateKeyPair().getPublic().getEncoded()) + "\n-----END PUBLIC KEY-----";
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("jwt-key", ".pem");
+        try {
+            java.nio.file.Files.writeString(file, pem);
+            Map<String, String> fromFile = defaults();
+            fromFile.put("gateway.auth.jwt.public-key", file.toString());
+            assertThat(load(fromFile).jwt().orElseThrow().publicKeyPem()).contains(pem);
+        } finally {
+            java.nio.file.Files.delete(file);
+        }
+    }
+
+    @Test
+    void badJwtSettingsStopStartUpWithoutQuotingTheSecret() {
+        assertBad("gateway.auth.jwt.secret", "too-short-secret", "GATEWAY__JWT_SECRET (gateway.auth.jwt.secret) must be at least 32 bytes");
+        Map<String, String> m = defaults();
+        m.put("gateway.auth.jwt.secret", "too-short-secret");
+        assertThatThrownBy(() -> load(m)).message().doesNotContain("too-short-secret");
+        m.put("gateway.auth.jwt.secret", "0123456789abcdef0123456789abcdef");
+        m.put("gateway.auth.jwt.jwks-url", "https://issuer.example/jwks.json");
+        assertThatThrownBy(() -> load(m)).isInstanceOf(InvalidConfigurationException.class)
+                .message().contains("set only one of them");
+        assertBad("gateway.auth.jwt.public-key", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----",
+                "GATEWAY__JWT_PUBLIC_KEY (gateway.auth.jwt.public-key) is not an RSA or EC public key");
+        assertBad("gateway.auth.jwt.public-key", "/no/such/key.pem", "neither PEM text");
+        assertBad("gateway.auth.jwt.jwks-url", "ftp://issuer/jwks", "GATEWAY__JWKS_URL (gateway.auth.jwt.jwks-url)");
+        Map<String, String> leeway = defaults();
+        leeway.put("gateway.auth.jwt.secret", "0123456789abcdef0123456789abcdef");
+        leeway.put("gateway.auth.jwt.leeway", "-5");
+        assertThatThrownBy(() -> load(leeway)).message().contains("GATEWAY__JWT_LEEWAY (gateway.auth.jwt.leeway) = '-5'");
+        assertBad("gateway.ws.max-connections", "0", "GATEWAY__MAX_CONNECTIONS (gateway.ws.max-connections) = '0'");
+        assertBad("gateway.ws.max-connections-per-app", "lots", "GATEWAY__MAX_CONNECTIONS_PER_APP");
+    }
+
     private static void assertBad(String key, String value, String message) {
         Map<String, String> m = defaults();
         m.put(key, value);
