@@ -193,7 +193,8 @@ public class GatewayConfiguration implements CamelConfiguration {
         Optional<TokenVerifier> verifier = settings.fixedSecret().map(s -> new TokenVerifier(s, Clock.systemUTC()));
         HandshakeGuard guard = new HandshakeGuard(verifier, settings.corsOrigins());
         context.addService(new GatewayHttpServer(server, settings.host(), settings.port(), settings.wsMaxMessageBytes(),
-                List.of(new GatewayHttpServer.Guard(List.of("/ws", "/ws/*"), guard))));
+                List.of(new GatewayHttpServer.Guard(List.of("/ws", "/ws/*"), guard)),
+                settings.wsPingInterval(), settings.wsIdleTimeout()));
     }
 
     /** Closes the shared Vert.x after the server that uses it has stopped. */

@@ -39,6 +39,8 @@ import org.apache.camel.spi.PropertiesComponent;
  * @param demoWorkerAgents  agent ids the demo worker serves when jobs are in Redis
  * @param chatViaQueue      chat turns go to the job queue (workers reply with assistant_message) instead of HTTP
  * @param chatQueueAgent    the agent id chat jobs are queued for
+ * @param wsPingInterval    client silence after which a WebSocket is pinged
+ * @param wsIdleTimeout     client silence (no byte, no pong) after which a WebSocket is closed with 1001
  */
 public record GatewaySettings(
         String host,
@@ -67,7 +69,9 @@ public record GatewaySettings(
         boolean demoWorker,
         List<String> demoWorkerAgents,
         boolean chatViaQueue,
-        String chatQueueAgent) {
+        String chatQueueAgent,
+        Duration wsPingInterval,
+        Duration wsIdleTimeout) {
 
     /** Where Redis is: REDIS_HOST, REDIS_PORT, REDIS_DB, REDIS_PASSWORD. */
     public record Redis(String host, int port, int db, Optional<String> password) {
@@ -119,7 +123,18 @@ public record GatewaySettings(
                 r.autoBool("gateway.demo-worker.enabled", "GATEWAY__DEMO_WORKER", r.redis().isEmpty()),
                 r.list("gateway.demo-worker.agents", "GATEWAY__DEMO_WORKER_AGENTS"),
                 r.oneOf("gateway.chat.backend", "GATEWAY__CHAT_BACKEND", List.of("http", "queue")).equals("queue"),
-                r.nonBlank("gateway.chat.queue-agent", "GATEWAY__CHAT_QUEUE_AGENT"));
+                r.nonBlank("gateway.chat.queue-agent", "GATEWAY__CHAT_QUEUE_AGENT"),
+                r.seconds("gateway.ws.ping-interval", "GATEWAY__WS_PING_INTERVAL"),
+                r.seconds("gateway.ws.idle-timeout", "GATEWAY__WS_IDLE_TIMEOUT"));
+    }
+
+    /** The idle timeout must leave room for at least one ping the client can answer. */
+    public GatewaySettings {
+        if (wsIdleTimeout.compareTo(wsPingInterval) <= 0) {
+            throw new InvalidConfigurationException("GATEWAY__WS_IDLE_TIMEOUT (gateway.ws.idle-timeout) = '"
+                    + wsIdleTimeout.toMillis() / 1000.0 + "' must be longer than GATEWAY__WS_PING_INTERVAL ("
+                    + wsPingInterval.toMillis() / 1000.0 + ")");
+        }
     }
 
     /** The URL the agent-http route calls: the configured agent, or the demo agent on this server. */

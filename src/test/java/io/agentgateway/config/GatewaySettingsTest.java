@@ -23,6 +23,8 @@ class GatewaySettingsTest {
         m.put("gateway.cors.origins", "*");
         m.put("gateway.ws.max-message-bytes", "1048576");
         m.put("gateway.ws.ingress-threads", "16");
+        m.put("gateway.ws.ping-interval", "25");
+        m.put("gateway.ws.idle-timeout", "75");
         m.put("gateway.history.max-messages", "20");
         m.put("gateway.tool.max-timeout", "300");
         m.put("gateway.tool.max-pending-per-session", "16");
@@ -80,6 +82,17 @@ class GatewaySettingsTest {
         assertBad("gateway.ws.max-message-bytes", "10", "must be between 64 and");
         assertBad("gateway.chat.backend", "carrier-pigeon",
                 "GATEWAY__CHAT_BACKEND (gateway.chat.backend) = 'carrier-pigeon' must be one of http, queue");
+    }
+
+    @Test
+    void webSocketKeepAliveDefaultsAndItsCheck() {
+        GatewaySettings s = load(defaults());
+        assertThat(s.wsPingInterval()).isEqualTo(Duration.ofSeconds(25));
+        assertThat(s.wsIdleTimeout()).isEqualTo(Duration.ofSeconds(75));
+        assertBad("gateway.ws.ping-interval", "0", "GATEWAY__WS_PING_INTERVAL (gateway.ws.ping-interval) = '0' must be");
+        assertBad("gateway.ws.idle-timeout", "never", "GATEWAY__WS_IDLE_TIMEOUT (gateway.ws.idle-timeout) = 'never' is not");
+        assertBad("gateway.ws.idle-timeout", "25", "GATEWAY__WS_IDLE_TIMEOUT (gateway.ws.idle-timeout) = '25.0' must be "
+                + "longer than GATEWAY__WS_PING_INTERVAL (25.0)");
     }
 
     private static void assertBad(String key, String value, String message) {
