@@ -192,7 +192,8 @@ public class GatewayConfiguration implements CamelConfiguration {
         server.getCors().setOrigins(settings.corsOrigins().contains("*") ? List.of() : settings.corsOrigins());
         HandshakeGuard guard = AuthBeans.guard(settings, registry);
         context.addService(new GatewayHttpServer(server, settings.host(), settings.port(), settings.wsMaxMessageBytes(),
-                List.of(new GatewayHttpServer.Guard(List.of("/ws", "/ws/*"), guard))));
+                List.of(new GatewayHttpServer.Guard(List.of("/ws", "/ws/*"), guard)),
+                settings.wsPingInterval(), settings.wsIdleTimeout()));
     }
 
     private static void logStartupFacts(GatewaySettings settings) {

@@ -43,6 +43,8 @@ import org.apache.camel.spi.PropertiesComponent;
  * @param jwt               JWT verification for WebSockets, empty when no JWT key source is configured
  * @param maxConnections    WebSocket connections this instance holds at once; more get HTTP 503
  * @param maxConnectionsPerApp WebSocket connections one identity (appid or JWT sub) holds at once; more get 429
+ * @param wsPingInterval    client silence after which a WebSocket is pinged
+ * @param wsIdleTimeout     client silence (no byte, no pong) after which a WebSocket is closed with 1001
  */
 public record GatewaySettings(
         String host,
@@ -74,7 +76,9 @@ public record GatewaySettings(
         String chatQueueAgent,
         Optional<Jwt> jwt,
         int maxConnections,
-        int maxConnectionsPerApp) {
+        int maxConnectionsPerApp,
+        Duration wsPingInterval,
+        Duration wsIdleTimeout) {
 
     /** Where Redis is: REDIS_HOST, REDIS_PORT, REDIS_DB, REDIS_PASSWORD. */
     public record Redis(String host, int port, int db, Optional<String> password) {
@@ -143,7 +147,18 @@ public record GatewaySettings(
                 r.jwt(),
                 r.integerOr("gateway.ws.max-connections", "GATEWAY__MAX_CONNECTIONS", 20_000, 1, 10_000_000),
                 r.integerOr("gateway.ws.max-connections-per-app", "GATEWAY__MAX_CONNECTIONS_PER_APP", 1_000, 1,
-                        10_000_000));
+                        10_000_000),
+                r.seconds("gateway.ws.ping-interval", "GATEWAY__WS_PING_INTERVAL"),
+                r.seconds("gateway.ws.idle-timeout", "GATEWAY__WS_IDLE_TIMEOUT"));
+    }
+
+    /** The idle timeout must leave room for at least one ping the client can answer. */
+    public GatewaySettings {
+        if (wsIdleTimeout.compareTo(wsPingInterval) <= 0) {
+            throw new InvalidConfigurationException("GATEWAY__WS_IDLE_TIMEOUT (gateway.ws.idle-timeout) = '"
+                    + wsIdleTimeout.toMillis() / 1000.0 + "' must be longer than GATEWAY__WS_PING_INTERVAL ("
+                    + wsPingInterval.toMillis() / 1000.0 + ")");
+        }
     }
 
     /** The URL the agent-http route calls: the configured agent, or the demo agent on this server. */

@@ -1,8 +1,10 @@
 package io.agentgateway.http;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import io.agentgateway.ws.ProtocolStrictness;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -30,19 +32,26 @@ public class GatewayHttpServer extends VertxPlatformHttpServer {
     private final int port;
     private final int maxMessageBytes;
     private final List<Guard> guards;
+    private final Duration wsPingInterval;
+    private final Duration wsIdleTimeout;
     private HttpServer server;
 
     /**
      * @param maxMessageBytes largest WebSocket message; a single frame may be up to twice that before Vert.x cuts
-     *                        the connection, so that a message just over the limit still gets an error frame
+     *                        the connection (close 1009), so that a message just over the limit still gets
+     *                        an error frame
+     * @param wsPingInterval  client silence after which a WebSocket is pinged
+     * @param wsIdleTimeout   client silence after which a WebSocket is closed (1001)
      */
     public GatewayHttpServer(VertxPlatformHttpServerConfiguration configuration, String host, int port,
-                             int maxMessageBytes, List<Guard> guards) {
+                             int maxMessageBytes, List<Guard> guards, Duration wsPingInterval, Duration wsIdleTimeout) {
         super(withRouterNameZero(configuration));
         this.host = host;
         this.port = port;
         this.maxMessageBytes = maxMessageBytes;
         this.guards = guards;
+        this.wsPingInterval = wsPingInterval;
+        this.wsIdleTimeout = wsIdleTimeout;
     }
 
     private static VertxPlatformHttpServerConfiguration withRouterNameZero(VertxPlatformHttpServerConfiguration c) {
@@ -62,12 +71,17 @@ public class GatewayHttpServer extends VertxPlatformHttpServer {
                 router.route(path).order(-1000).handler(guard.handler());
             }
         }
+        int maxFrameBytes = (int) Math.min(Integer.MAX_VALUE, 2L * maxMessageBytes);
         HttpServerOptions options = new HttpServerOptions()
                 .setHost(host)
                 .setPort(port)
                 .setMaxWebSocketMessageSize(maxMessageBytes)
-                .setMaxWebSocketFrameSize((int) Math.min(Integer.MAX_VALUE, 2L * maxMessageBytes));
-        server = getVertx().createHttpServer(options).requestHandler(router);
+                .setMaxWebSocketFrameSize(maxFrameBytes)
+                // No permessage-deflate: with compression support on, Netty accepts RSV bits that nothing negotiated.
+                .setPerMessageWebSocketCompressionSupported(false)
+                .setPerFrameWebSocketCompressionSupported(false);
+        ProtocolStrictness strictness = new ProtocolStrictness(maxFrameBytes, wsPingInterval, wsIdleTimeout);
+        server = getVertx().createHttpServer(options).requestHandler(strictness.guarding(router));
         server.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         LOG.info("agent-gateway listening on {}:{}", host, server.actualPort());
     }

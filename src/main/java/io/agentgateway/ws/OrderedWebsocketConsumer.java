@@ -85,6 +85,11 @@ public class OrderedWebsocketConsumer extends VertxWebsocketConsumer {
         if (cause instanceof HttpClosedException) {
             return; // a client that drops TCP without a close frame: the close handler does the clean-up
         }
+        if (ProtocolStrictness.isProtocolViolation(cause)) {
+            // already answered with a close frame (ProtocolStrictness); the close handler does the clean-up
+            LOG.debug("WebSocket {} closed for a protocol violation: {}", connectionKey, cause.getMessage());
+            return;
+        }
         Connection c = connections.get(connectionKey);
         if (c != null && cause instanceof IllegalStateException && String.valueOf(cause.getMessage())
                 .contains("overflow max message size")) {

@@ -23,6 +23,8 @@ class GatewaySettingsTest {
         m.put("gateway.cors.origins", "*");
         m.put("gateway.ws.max-message-bytes", "1048576");
         m.put("gateway.ws.ingress-threads", "16");
+        m.put("gateway.ws.ping-interval", "25");
+        m.put("gateway.ws.idle-timeout", "75");
         m.put("gateway.history.max-messages", "20");
         m.put("gateway.tool.max-timeout", "300");
         m.put("gateway.tool.max-pending-per-session", "16");
@@ -136,6 +138,17 @@ class GatewaySettingsTest {
         assertThatThrownBy(() -> load(leeway)).message().contains("GATEWAY__JWT_LEEWAY (gateway.auth.jwt.leeway) = '-5'");
         assertBad("gateway.ws.max-connections", "0", "GATEWAY__MAX_CONNECTIONS (gateway.ws.max-connections) = '0'");
         assertBad("gateway.ws.max-connections-per-app", "lots", "GATEWAY__MAX_CONNECTIONS_PER_APP");
+    }
+
+    @Test
+    void webSocketKeepAliveDefaultsAndItsCheck() {
+        GatewaySettings s = load(defaults());
+        assertThat(s.wsPingInterval()).isEqualTo(Duration.ofSeconds(25));
+        assertThat(s.wsIdleTimeout()).isEqualTo(Duration.ofSeconds(75));
+        assertBad("gateway.ws.ping-interval", "0", "GATEWAY__WS_PING_INTERVAL (gateway.ws.ping-interval) = '0' must be");
+        assertBad("gateway.ws.idle-timeout", "never", "GATEWAY__WS_IDLE_TIMEOUT (gateway.ws.idle-timeout) = 'never' is not");
+        assertBad("gateway.ws.idle-timeout", "25", "GATEWAY__WS_IDLE_TIMEOUT (gateway.ws.idle-timeout) = '25.0' must be "
+                + "longer than GATEWAY__WS_PING_INTERVAL (25.0)");
     }
 
     private static void assertBad(String key, String value, String message) {

@@ -1,0 +1,35 @@
+package io.agentgateway.ws;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * Nothing may follow a close frame (RFC 6455 section 5.5.1). Sits right after the frame encoder, so it sees the
+ * close frames of the strict decoder and the UTF-8 validator as well as Vert.x's: when one of those fails the
+ * connection, Vert.x's own close of the connection would otherwise send a second close frame (1000).
+ */
+final class CloseOnceFilter extends ChannelOutboundHandlerAdapter {
+
+    private boolean closeSent;
+
+    boolean closeSent() {
+        return closeSent;
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+        if (closeSent && msg instanceof WebSocketFrame) {
+            ReferenceCountUtil.release(msg);
+            promise.trySuccess(); // dropped: the connection is closing
+            return;
+        }
+        if (msg instanceof CloseWebSocketFrame) {
+            closeSent = true;
+        }
+        ctx.write(msg, promise);
+    }
+}
