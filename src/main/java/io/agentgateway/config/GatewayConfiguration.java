@@ -52,6 +52,7 @@ import io.agentgateway.ws.FrameErrors;
 import io.agentgateway.ws.FrameParser;
 import io.agentgateway.ws.FrameValidator;
 import io.agentgateway.ws.GatewayWebsocketComponent;
+import io.agentgateway.ws.ProtocolStrictness;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import org.apache.camel.CamelConfiguration;
@@ -193,7 +194,8 @@ public class GatewayConfiguration implements CamelConfiguration {
         HandshakeGuard guard = AuthBeans.guard(settings, registry);
         context.addService(new GatewayHttpServer(server, settings.host(), settings.port(), settings.wsMaxMessageBytes(),
                 List.of(new GatewayHttpServer.Guard(List.of("/ws", "/ws/*"), guard)),
-                settings.wsPingInterval(), settings.wsIdleTimeout()));
+                new ProtocolStrictness(2 * settings.wsMaxMessageBytes(), settings.wsPingInterval(),
+                        settings.wsIdleTimeout())::guarding));
     }
 
     private static void logStartupFacts(GatewaySettings settings) {

@@ -1,13 +1,13 @@
 package io.agentgateway.http;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
-import io.agentgateway.ws.ProtocolStrictness;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer;
@@ -32,26 +32,25 @@ public class GatewayHttpServer extends VertxPlatformHttpServer {
     private final int port;
     private final int maxMessageBytes;
     private final List<Guard> guards;
-    private final Duration wsPingInterval;
-    private final Duration wsIdleTimeout;
+    private final UnaryOperator<Handler<HttpServerRequest>> connectionGuard;
     private HttpServer server;
 
     /**
      * @param maxMessageBytes largest WebSocket message; a single frame may be up to twice that before Vert.x cuts
      *                        the connection (close 1009), so that a message just over the limit still gets
      *                        an error frame
-     * @param wsPingInterval  client silence after which a WebSocket is pinged
-     * @param wsIdleTimeout   client silence after which a WebSocket is closed (1001)
+     * @param connectionGuard wraps the server's request handler: the WebSocket edge's protocol strictness
+     *                        (ws/ProtocolStrictness), which works below the router on each upgraded connection
      */
     public GatewayHttpServer(VertxPlatformHttpServerConfiguration configuration, String host, int port,
-                             int maxMessageBytes, List<Guard> guards, Duration wsPingInterval, Duration wsIdleTimeout) {
+                             int maxMessageBytes, List<Guard> guards,
+                             UnaryOperator<Handler<HttpServerRequest>> connectionGuard) {
         super(withRouterNameZero(configuration));
         this.host = host;
         this.port = port;
         this.maxMessageBytes = maxMessageBytes;
         this.guards = guards;
-        this.wsPingInterval = wsPingInterval;
-        this.wsIdleTimeout = wsIdleTimeout;
+        this.connectionGuard = connectionGuard;
     }
 
     private static VertxPlatformHttpServerConfiguration withRouterNameZero(VertxPlatformHttpServerConfiguration c) {
@@ -80,8 +79,7 @@ public class GatewayHttpServer extends VertxPlatformHttpServer {
                 // No permessage-deflate: with compression support on, Netty accepts RSV bits that nothing negotiated.
                 .setPerMessageWebSocketCompressionSupported(false)
                 .setPerFrameWebSocketCompressionSupported(false);
-        ProtocolStrictness strictness = new ProtocolStrictness(maxFrameBytes, wsPingInterval, wsIdleTimeout);
-        server = getVertx().createHttpServer(options).requestHandler(strictness.guarding(router));
+        server = getVertx().createHttpServer(options).requestHandler(connectionGuard.apply(router));
         server.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         LOG.info("agent-gateway listening on {}:{}", host, server.actualPort());
     }
