@@ -39,6 +39,7 @@ import org.apache.camel.spi.PropertiesComponent;
  * @param demoWorkerAgents  agent ids the demo worker serves when jobs are in Redis
  * @param chatViaQueue      chat turns go to the job queue (workers reply with assistant_message) instead of HTTP
  * @param chatQueueAgent    the agent id chat jobs are queued for
+ * @param jsonLogs          logs are JSON lines (chosen by logback at launch, see {@link LogFormatProperty}; checked here)
  */
 public record GatewaySettings(
         String host,
@@ -67,7 +68,8 @@ public record GatewaySettings(
         boolean demoWorker,
         List<String> demoWorkerAgents,
         boolean chatViaQueue,
-        String chatQueueAgent) {
+        String chatQueueAgent,
+        boolean jsonLogs) {
 
     /** Where Redis is: REDIS_HOST, REDIS_PORT, REDIS_DB, REDIS_PASSWORD. */
     public record Redis(String host, int port, int db, Optional<String> password) {
@@ -119,7 +121,9 @@ public record GatewaySettings(
                 r.autoBool("gateway.demo-worker.enabled", "GATEWAY__DEMO_WORKER", r.redis().isEmpty()),
                 r.list("gateway.demo-worker.agents", "GATEWAY__DEMO_WORKER_AGENTS"),
                 r.oneOf("gateway.chat.backend", "GATEWAY__CHAT_BACKEND", List.of("http", "queue")).equals("queue"),
-                r.nonBlank("gateway.chat.queue-agent", "GATEWAY__CHAT_QUEUE_AGENT"));
+                r.nonBlank("gateway.chat.queue-agent", "GATEWAY__CHAT_QUEUE_AGENT"),
+                r.optional("gateway.log.format", "GATEWAY__LOG_FORMAT").isPresent()
+                        && r.oneOf("gateway.log.format", "GATEWAY__LOG_FORMAT", List.of("text", "json")).equals("json"));
     }
 
     /** The URL the agent-http route calls: the configured agent, or the demo agent on this server. */
