@@ -45,6 +45,7 @@ import org.apache.camel.spi.PropertiesComponent;
  * @param maxConnectionsPerApp WebSocket connections one identity (appid or JWT sub) holds at once; more get 429
  * @param wsPingInterval    client silence after which a WebSocket is pinged
  * @param wsIdleTimeout     client silence (no byte, no pong) after which a WebSocket is closed with 1001
+ * @param jsonLogs          logs are JSON lines (chosen by logback at launch, see {@link LogFormatProperty}; checked here)
  */
 public record GatewaySettings(
         String host,
@@ -78,7 +79,8 @@ public record GatewaySettings(
         int maxConnections,
         int maxConnectionsPerApp,
         Duration wsPingInterval,
-        Duration wsIdleTimeout) {
+        Duration wsIdleTimeout,
+        boolean jsonLogs) {
 
     /** Where Redis is: REDIS_HOST, REDIS_PORT, REDIS_DB, REDIS_PASSWORD. */
     public record Redis(String host, int port, int db, Optional<String> password) {
@@ -149,7 +151,9 @@ public record GatewaySettings(
                 r.integerOr("gateway.ws.max-connections-per-app", "GATEWAY__MAX_CONNECTIONS_PER_APP", 1_000, 1,
                         10_000_000),
                 r.seconds("gateway.ws.ping-interval", "GATEWAY__WS_PING_INTERVAL"),
-                r.seconds("gateway.ws.idle-timeout", "GATEWAY__WS_IDLE_TIMEOUT"));
+                r.seconds("gateway.ws.idle-timeout", "GATEWAY__WS_IDLE_TIMEOUT"),
+                r.optional("gateway.log.format", "GATEWAY__LOG_FORMAT").isPresent()
+                        && r.oneOf("gateway.log.format", "GATEWAY__LOG_FORMAT", List.of("text", "json")).equals("json"));
     }
 
     /** The idle timeout must leave room for at least one ping the client can answer. */

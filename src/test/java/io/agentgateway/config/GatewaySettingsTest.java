@@ -157,4 +157,24 @@ class GatewaySettingsTest {
         assertThatThrownBy(() -> load(m)).isInstanceOf(InvalidConfigurationException.class)
                 .message().contains(message);
     }
+    @Test
+    void logFormatIsTextByDefaultJsonWhenAskedAndAnythingElseStopsStartUp() {
+        assertThat(load(defaults()).jsonLogs()).isFalse();
+        Map<String, String> json = defaults();
+        json.put("gateway.log.format", "JSON");
+        assertThat(load(json).jsonLogs()).isTrue();
+        Map<String, String> bad = defaults();
+        bad.put("gateway.log.format", "xml");
+        assertThatThrownBy(() -> load(bad)).isInstanceOf(InvalidConfigurationException.class)
+                .hasMessage("GATEWAY__LOG_FORMAT (gateway.log.format) = 'xml' must be one of text, json");
+    }
+
+    @Test
+    void logbackPicksTheJsonAppenderOnlyForJsonAndTextForAnythingElse() {
+        assertThat(LogFormatProperty.resolve(null, null)).isEqualTo("text");
+        assertThat(LogFormatProperty.resolve(null, " Json ")).isEqualTo("json");
+        assertThat(LogFormatProperty.resolve("text", "json")).isEqualTo("text");
+        assertThat(LogFormatProperty.resolve("", "json")).isEqualTo("json");
+        assertThat(LogFormatProperty.resolve(null, "xml")).isEqualTo("text");
+    }
 }
