@@ -42,7 +42,7 @@ class ArchitectureTest {
         m.put("chat", Set.of("common", "session", "queue"));
         m.put("judgement", Set.of("common", "queue"));
         m.put("tool", Set.of("common", "session", "auth"));
-        m.put("demo", Set.of("common"));
+        m.put("demo", Set.of("common", "queue"));
         // config wires everything together and is used by nothing but the launcher
         m.put("config", Set.of("common", "auth", "session", "queue", "ws", "http", "chat", "judgement", "tool", "demo"));
         return m;

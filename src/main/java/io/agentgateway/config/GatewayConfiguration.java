@@ -171,7 +171,7 @@ public class GatewayConfiguration implements CamelConfiguration {
 
         // demo: the built-in agent and worker
         registry.bind("demoAgent", new DemoAgent(mapper, settings.demoWordDelay(), settings.demoMaxStreams()));
-        registry.bind("demoWorker", new DemoWorker(mapper,
+        registry.bind("demoWorker", new DemoWorker(mapper, jobs,
                 settings.demoWorkerAgents().stream().map(settings::jobsKey).toList()));
 
         // ws and http: the edges

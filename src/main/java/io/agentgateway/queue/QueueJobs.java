@@ -8,7 +8,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * Makes jobs in the documented queue contract (README, "Redis contract"): {@code job_id}, {@code session_id},
+ * The documented queue contract (README, "Redis contract"): the jobs the gateway makes, and the replies a worker
+ * sends (the built-in worker uses these). A job has {@code job_id}, {@code session_id},
  * {@code agent_id}, {@code data}, {@code reply_to} (this instance's reply channel) and {@code created_at}.
  */
 public final class QueueJobs {
@@ -38,5 +39,37 @@ public final class QueueJobs {
         job.put("reply_to", replyChannel);
         job.put("created_at", clock.instant().toString());
         return job.toString();
+    }
+
+    /** A worker's {@code agent_judgement_stream} reply: one thought of an agent. */
+    public String judgementStream(String requestId, String agentId, String thinking) {
+        ObjectNode f = reply("agent_judgement_stream", requestId);
+        f.put("agent_id", agentId);
+        f.putObject("data").put("thinking", thinking);
+        return f.toString();
+    }
+
+    /** A worker's {@code agent_judgement_final} reply. */
+    public String judgementFinal(String requestId, String agentId, int resultCode, String judgement) {
+        ObjectNode f = reply("agent_judgement_final", requestId);
+        f.put("agent_id", agentId);
+        f.put("result_code", resultCode);
+        f.putObject("data").put("judgement", judgement);
+        return f.toString();
+    }
+
+    /** A worker's {@code assistant_message} reply to a chat job. */
+    public String chatReply(String requestId, String token, boolean isFinal) {
+        ObjectNode f = reply("assistant_message", requestId);
+        f.put("token", token);
+        f.put("is_final", isFinal);
+        return f.toString();
+    }
+
+    private ObjectNode reply(String type, String requestId) {
+        ObjectNode f = mapper.createObjectNode();
+        f.put("type", type);
+        f.put("session_id", requestId);
+        return f;
     }
 }

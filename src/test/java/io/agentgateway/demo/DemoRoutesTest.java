@@ -32,7 +32,9 @@ class DemoRoutesTest {
         }
 
         void load() throws Exception {
-            context.getRegistry().bind("demoWorker", new DemoWorker(new ObjectMapper(), List.of("gateway:jobs:agent1")));
+            context.getRegistry().bind("demoWorker", new DemoWorker(new ObjectMapper(),
+                    new io.agentgateway.queue.QueueJobs(new ObjectMapper(), "gateway:replies:me", java.time.Clock.systemUTC()),
+                    List.of("gateway:jobs:agent1")));
             context.getRegistry().bind("demoAgent", new DemoAgent(new ObjectMapper(), java.time.Duration.ZERO, 1));
             YamlRoutes.load(context, "demo-worker.yaml", "demo-agent.yaml");
         }
