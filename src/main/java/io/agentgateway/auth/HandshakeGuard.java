@@ -1,5 +1,7 @@
 package io.agentgateway.auth;
 
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -35,17 +37,30 @@ import io.vertx.ext.web.RoutingContext;
 public final class HandshakeGuard implements Handler<RoutingContext> {
 
     private static final String GUARDED = HandshakeGuard.class.getName();
+    private static final String CHAT_PATH = "/ws/";
+
+    /** Who owns a chat session: {@code claim} is true when it is unclaimed (now claimed) or the identity's own. */
+    @FunctionalInterface
+    public interface SessionClaims {
+        boolean claim(String sessionId, String identity);
+    }
 
     private final WebsocketAuth auth;
     private final ConnectionLimits limits;
     private final List<String> allowedOrigins;
+    private final SessionClaims claims;
     private final Map<HttpConnection, ConnectionLimits.Lease> leases = new ConcurrentHashMap<>();
 
-    /** @param allowedOrigins {@code *} for any */
-    public HandshakeGuard(WebsocketAuth auth, ConnectionLimits limits, List<String> allowedOrigins) {
+    /**
+     * @param allowedOrigins {@code *} for any
+     * @param claims         chat sessions' owners: with auth on, a session belongs to the identity that opened it
+     */
+    public HandshakeGuard(WebsocketAuth auth, ConnectionLimits limits, List<String> allowedOrigins,
+                          SessionClaims claims) {
         this.auth = auth;
         this.limits = limits;
         this.allowedOrigins = allowedOrigins;
+        this.claims = claims;
     }
 
     @Override
@@ -95,6 +110,12 @@ public final class HandshakeGuard implements Handler<RoutingContext> {
     private void admit(RoutingContext ctx, Optional<String> identity) {
         identity.ifPresent(id -> ctx.put(GatewayHeaders.IDENTITY, id));
         HttpServerRequest request = ctx.request();
+        String sessionId = chatSession(request.path());
+        if (identity.isPresent() && sessionId != null && !claims.claim(sessionId, identity.get())) {
+            // nobody reads another application's answers by guessing a session id
+            refuse(ctx, 403, "Session " + sessionId + " belongs to another application");
+            return;
+        }
         if (!isUpgrade(request)) {
             ctx.next(); // never becomes a socket (the WebSocket route answers 400): nothing to count
             return;
@@ -128,6 +149,15 @@ public final class HandshakeGuard implements Handler<RoutingContext> {
         if (lease != null) {
             lease.release();
         }
+    }
+
+    /** The session id of a {@code /ws/{session_id}} path, decoded as the route decodes it; null for other paths. */
+    static String chatSession(String path) {
+        if (path == null || !path.startsWith(CHAT_PATH) || path.length() == CHAT_PATH.length()
+            || path.indexOf('/', CHAT_PATH.length()) >= 0) {
+            return null;
+        }
+        return URLDecoder.decode(path.substring(CHAT_PATH.length()).replace("+", "%2B"), StandardCharsets.UTF_8);
     }
 
     private static boolean isUpgrade(HttpServerRequest request) {

@@ -44,7 +44,8 @@ public class AgentStreamRelay implements Processor {
         try {
             BufferedReader reader = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8));
             String line;
-            while (!done && (line = reader.readLine()) != null) {
+            // Before each read: while the client is too far behind, stop reading so TCP pushes back on the agent.
+            while (!done && waitForRoom(turn) && (line = reader.readLine()) != null) {
                 AgentStreamDecoder.Chunk chunk = decoder.decode(line);
                 if (chunk.token() != null && !chunk.token().isEmpty() && !turn.emit(chunk.token())) {
                     call.abort();
@@ -66,5 +67,16 @@ public class AgentStreamRelay implements Processor {
             call.abort(); // nothing more is wanted; do not wait for the agent to close its end
         }
         turn.complete();
+    }
+
+    /** False when the turn ended while waiting (cancelled, abandoned): stop reading. */
+    private static boolean waitForRoom(Turn turn) throws IOException {
+        try {
+            turn.awaitRoom();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for the client to read", e);
+        }
+        return !turn.isFinished();
     }
 }

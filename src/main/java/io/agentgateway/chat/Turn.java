@@ -1,40 +1,49 @@
 package io.agentgateway.chat;
 
+import java.time.Duration;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
+import java.util.function.LongFunction;
 
-import io.agentgateway.common.ClientSocket;
 import io.agentgateway.common.ServerFrames;
+import io.agentgateway.session.SessionStreams;
 
 /**
- * One answer being streamed to one socket. Every frame of the turn goes out through here, under the turn's lock,
- * so that nothing follows the final frame and exactly one final frame is sent, whichever of completion, failure,
- * cancel or disconnect comes first.
+ * One answer being streamed into its session's stream. Every frame of the turn is appended through here, under the
+ * turn's lock, so that nothing follows the final frame and exactly one final frame is sent, whichever of completion,
+ * failure, cancel or abandonment comes first. The turn belongs to the session, not to a socket: it goes on while
+ * its client reconnects.
  */
 public final class Turn {
 
+    /** How often a producer waiting for room re-checks whether the turn has ended. */
+    private static final Duration RECHECK = Duration.ofMillis(200);
+
     private final String sessionId;
-    private final ClientSocket socket;
     private final String userContent;
+    private final SessionStreams streams;
     private final ServerFrames frames;
+    private final long maxAnswerBytes;
     private final Consumer<Turn> onFinish;
     private final BiConsumer<Turn, String> onComplete;
     private final StringBuilder answer = new StringBuilder();
 
+    private long answerBytes;
     private boolean finished;
     private AgentCall call;
 
     /**
-     * @param onFinish   runs once when the turn ends, however it ends
-     * @param onComplete runs once, before {@code onFinish}, with the whole answer when the turn completes normally
+     * @param maxAnswerBytes past this many bytes of answer the turn fails (GATEWAY__MAX_ANSWER_BYTES)
+     * @param onFinish       runs once when the turn ends, however it ends
+     * @param onComplete     runs once, before {@code onFinish}, with the whole answer when the turn completes normally
      */
-    public Turn(ClientSocket socket, String userContent, ServerFrames frames, Consumer<Turn> onFinish,
-                BiConsumer<Turn, String> onComplete) {
-        this.sessionId = socket.sessionId();
-        this.socket = socket;
+    public Turn(String sessionId, String userContent, SessionStreams streams, ServerFrames frames, long maxAnswerBytes,
+                Consumer<Turn> onFinish, BiConsumer<Turn, String> onComplete) {
+        this.sessionId = sessionId;
         this.userContent = userContent;
+        this.streams = streams;
         this.frames = frames;
+        this.maxAnswerBytes = maxAnswerBytes;
         this.onFinish = onFinish;
         this.onComplete = onComplete;
     }
@@ -43,21 +52,33 @@ public final class Turn {
         return sessionId;
     }
 
-    public ClientSocket socket() {
-        return socket;
-    }
-
     public String userContent() {
         return userContent;
     }
 
-    /** Sends a piece of the answer; false once the turn is over (the caller should stop reading). */
-    public synchronized boolean emit(String token) {
-        if (finished) {
-            return false;
+    /** Appends a piece of the answer; false once the turn is over (the caller should stop reading). */
+    public boolean emit(String token) {
+        synchronized (this) {
+            if (finished) {
+                return false;
+            }
+            answerBytes += utf8Length(token);
+            if (answerBytes <= maxAnswerBytes) {
+                answer.append(token);
+                streams.append(sessionId, seq -> frames.token(token, false, seq));
+                return true;
+            }
         }
-        answer.append(token);
-        return socket.send(frames.token(token, false, socket.nextSeq()));
+        fail("Answer too long: over " + maxAnswerBytes + " bytes (GATEWAY__MAX_ANSWER_BYTES)");
+        return false;
+    }
+
+    /**
+     * Waits while the session's client is too far behind (its buffer is full of frames it has not read), so that the
+     * caller stops reading the agent and TCP pushes back on it. Returns at once when there is room or the turn ended.
+     */
+    public void awaitRoom() throws InterruptedException {
+        streams.awaitCapacity(sessionId, RECHECK, this::isFinished);
     }
 
     /** Ends the turn normally; false if it had already ended. */
@@ -69,7 +90,7 @@ public final class Turn {
             }
             finished = true;
             text = answer.toString();
-            socket.send(frames.token("", true, socket.nextSeq()));
+            streams.append(sessionId, seq -> frames.token("", true, seq));
         }
         onComplete.accept(this, text);
         onFinish.accept(this);
@@ -78,21 +99,21 @@ public final class Turn {
 
     /** Ends the turn with {@code {"type": "error", ...}}; false if it had already ended. */
     public boolean fail(String message) {
-        return finish(() -> frames.turnError(message, socket.nextSeq()));
+        return finish(seq -> frames.turnError(message, seq));
     }
 
     /** The client's cancel: final frame with {@code "cancelled": true} now, and the agent call cut off. */
     public boolean cancel() {
-        return finish(() -> frames.cancelled(socket.nextSeq()));
+        return finish(frames::cancelled);
     }
 
-    /** The socket is gone: cut the agent call off, send nothing. */
+    /** Nobody came back for the answer: cut the agent call off, send nothing. */
     public void abandon() {
         finish(null);
     }
 
-    /** Ends the turn early: sends {@code lastFrame} (if any), then cuts the agent call off. */
-    private boolean finish(Supplier<String> lastFrame) {
+    /** Ends the turn early: appends {@code lastFrame} (if any), then cuts the agent call off. */
+    private boolean finish(LongFunction<String> lastFrame) {
         AgentCall toAbort;
         synchronized (this) {
             if (finished) {
@@ -101,7 +122,7 @@ public final class Turn {
             finished = true;
             toAbort = call;
             if (lastFrame != null) {
-                socket.send(lastFrame.get());
+                streams.append(sessionId, lastFrame);
             }
         }
         abort(toAbort);
@@ -128,5 +149,16 @@ public final class Turn {
         if (c != null) {
             c.abort();
         }
+    }
+
+    static long utf8Length(String s) {
+        long bytes = s.length();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80) {
+                bytes += c >= 0x800 && !Character.isSurrogate(c) ? 2 : 1;
+            }
+        }
+        return bytes;
     }
 }

@@ -1,31 +1,51 @@
 package io.agentgateway.chat;
 
+import java.time.Duration;
+
 import io.agentgateway.common.ClientFrame;
 import io.agentgateway.common.ClientSocket;
 import io.agentgateway.common.FrameRejected;
 import io.agentgateway.common.GatewayHeaders;
 import io.agentgateway.common.ServerFrames;
 import io.agentgateway.session.SessionListener;
+import io.agentgateway.session.SessionRegistry;
+import io.agentgateway.session.SessionStreams;
+import io.vertx.core.Vertx;
 import org.apache.camel.Exchange;
 import org.apache.camel.Handler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Starting and cancelling answers (the chat-turn and chat-cancel steps), recording finished ones in the history, and
- * ending a socket's answer when the socket lets go of its session.
+ * what a session's answer does when its socket goes: it streams on for the resume grace, and is abandoned (the agent
+ * call cut off) if nobody holds the session by then.
  */
 public class TurnControl implements SessionListener {
 
+    private static final Logger LOG = LoggerFactory.getLogger(TurnControl.class);
+
+    /** What a turn needs to know beyond its own state. */
+    public record Limits(int maxStreams, long maxAnswerBytes, Duration resumeGrace) {
+    }
+
+    private final Vertx vertx;
     private final StreamRegistry streams;
+    private final SessionStreams sessionStreams;
+    private final SessionRegistry sessions;
     private final ConversationHistory history;
     private final ServerFrames frames;
-    private final int maxStreams;
+    private final Limits limits;
 
-    /** @param maxStreams answers streaming at once on this instance, past which a new one is refused */
-    public TurnControl(StreamRegistry streams, ConversationHistory history, ServerFrames frames, int maxStreams) {
+    public TurnControl(Vertx vertx, StreamRegistry streams, SessionStreams sessionStreams, SessionRegistry sessions,
+                       ConversationHistory history, ServerFrames frames, Limits limits) {
+        this.vertx = vertx;
         this.streams = streams;
+        this.sessionStreams = sessionStreams;
+        this.sessions = sessions;
         this.history = history;
         this.frames = frames;
-        this.maxStreams = maxStreams;
+        this.limits = limits;
     }
 
     /** Begins a turn for the frame's {@code user_message} and puts it on the exchange. */
@@ -33,10 +53,11 @@ public class TurnControl implements SessionListener {
     public void begin(Exchange exchange) {
         ClientFrame.UserMessage message = exchange.getProperty(GatewayHeaders.FRAME, ClientFrame.UserMessage.class);
         ClientSocket socket = exchange.getProperty(GatewayHeaders.SOCKET, ClientSocket.class);
-        if (streams.active() >= maxStreams) {
+        if (streams.active() >= limits.maxStreams()) {
             throw new FrameRejected("Gateway busy: too many answers streaming, try again shortly");
         }
-        Turn turn = new Turn(socket, message.content(), frames, streams::end, this::record);
+        Turn turn = new Turn(socket.sessionId(), message.content(), sessionStreams, frames, limits.maxAnswerBytes(),
+                streams::end, this::record);
         if (!streams.begin(turn)) {
             throw new FrameRejected("An answer is already streaming for this session: wait for is_final "
                                     + "or send {\"type\": \"cancel\"}");
@@ -44,13 +65,11 @@ public class TurnControl implements SessionListener {
         exchange.setProperty(GatewayHeaders.TURN, turn);
     }
 
+    /** Cancels the session's answer, whichever socket of the session started it. */
     @Handler
     public void cancel(Exchange exchange) {
         ClientSocket socket = exchange.getProperty(GatewayHeaders.SOCKET, ClientSocket.class);
-        boolean cancelled = streams.current(socket.sessionId())
-                .filter(t -> t.socket() == socket)
-                .map(Turn::cancel)
-                .orElse(false);
+        boolean cancelled = streams.current(socket.sessionId()).map(Turn::cancel).orElse(false);
         if (!cancelled) {
             throw new FrameRejected("Nothing to cancel: no answer is streaming");
         }
@@ -62,12 +81,40 @@ public class TurnControl implements SessionListener {
                 new ChatMessage("assistant", answer));
     }
 
-    /** The socket's answer is abandoned (the agent call cut off); a session nobody holds forgets its history. */
+    /**
+     * A socket taken over leaves the answer to the new one. A session nobody holds keeps its answer streaming for the
+     * resume grace; then, unless a socket came back, the answer is abandoned.
+     */
     @Override
     public void socketReleased(ClientSocket socket, boolean sessionEnded) {
-        streams.current(socket.sessionId()).filter(t -> t.socket() == socket).ifPresent(Turn::abandon);
-        if (sessionEnded) {
-            history.clear(socket.sessionId());
+        if (!sessionEnded) {
+            return;
         }
+        String sessionId = socket.sessionId();
+        if (limits.resumeGrace().isZero()) {
+            abandonUnlessHeld(sessionId);
+            return;
+        }
+        if (streams.current(sessionId).isPresent()) {
+            vertx.setTimer(limits.resumeGrace().toMillis(), id -> abandonUnlessHeld(sessionId));
+        }
+    }
+
+    private void abandonUnlessHeld(String sessionId) {
+        if (sessions.find(sessionId).isPresent()) {
+            return; // resumed in time
+        }
+        streams.current(sessionId).ifPresent(turn -> {
+            if (!turn.isFinished()) {
+                LOG.info("Abandoning the answer of session {}: no socket came back for it", sessionId);
+                turn.abandon();
+            }
+        });
+    }
+
+    /** History goes with the session. */
+    @Override
+    public void sessionExpired(String sessionId) {
+        history.clear(sessionId);
     }
 }

@@ -17,6 +17,9 @@ public interface ClientSocket {
 
     boolean isOpen();
 
-    /** The next number of this socket's {@code seq} sequence (frames of answers). */
-    long nextSeq();
+    /** False while the socket's outbound queue is full: the client is not reading as fast as frames come. */
+    boolean writable();
+
+    /** Runs {@code then} once, when the outbound queue has drained enough to take frames again. */
+    void onWritable(Runnable then);
 }

@@ -62,6 +62,31 @@ public final class ServerFrames {
         return write(n);
     }
 
+    /**
+     * The first frame on a socket that reconnected with {@code last_seq}: whether every frame after it follows
+     * ({@code recovered}), or why not.
+     */
+    public String resumed(long lastSeq, boolean recovered, String error) {
+        ObjectNode n = mapper.createObjectNode();
+        n.put("type", "resumed");
+        n.put("last_seq", lastSeq);
+        n.put("recovered", recovered);
+        if (error != null) {
+            n.put("error", error);
+        }
+        return write(n);
+    }
+
+    /** A JSON object frame with the session stream's {@code seq} added as its last field. */
+    public static String withSeq(String jsonObject, long seq) {
+        int end = jsonObject.lastIndexOf('}');
+        if (end < 0) {
+            throw new IllegalArgumentException("not a JSON object: " + jsonObject);
+        }
+        String head = jsonObject.substring(0, end).stripTrailing();
+        return head + (head.endsWith("{") ? "" : ",") + "\"seq\":" + seq + "}";
+    }
+
     /** A trusted service's tool call, pushed to the client. */
     public String toolCall(String callId, String name, JsonNode arguments) {
         ObjectNode n = mapper.createObjectNode();

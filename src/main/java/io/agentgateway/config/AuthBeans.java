@@ -24,7 +24,7 @@ final class AuthBeans {
     }
 
     /** Builds the guard and binds its {@link ConnectionLimits} as {@code connectionLimits}. */
-    static HandshakeGuard guard(GatewaySettings settings, Registry registry) {
+    static HandshakeGuard guard(GatewaySettings settings, Registry registry, HandshakeGuard.SessionClaims claims) {
         Clock clock = Clock.systemUTC();
         Optional<TokenVerifier> seed = settings.fixedSecret().map(s -> new TokenVerifier(s, clock));
         Optional<JwtVerifier> jwt = settings.jwt().map(j -> jwtVerifier(j, clock));
@@ -36,7 +36,7 @@ final class AuthBeans {
                         + j.jwksUrl().orElseThrow(),
                 j.audience().map(a -> ", audience " + a).orElse(""),
                 seed.isPresent() ? "; FIXED_SECRET seed tokens accepted too" : ""));
-        return new HandshakeGuard(new WebsocketAuth(seed, jwt), limits, settings.corsOrigins());
+        return new HandshakeGuard(new WebsocketAuth(seed, jwt), limits, settings.corsOrigins(), claims);
     }
 
     private static JwtVerifier jwtVerifier(GatewaySettings.Jwt j, Clock clock) {

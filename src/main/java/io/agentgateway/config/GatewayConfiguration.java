@@ -1,6 +1,7 @@
 package io.agentgateway.config;
 
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -38,9 +39,11 @@ import io.agentgateway.judgement.PendingJudgements;
 import io.agentgateway.queue.QueueJobs;
 import io.agentgateway.queue.QueueReplies;
 import io.agentgateway.session.InMemorySessionRegistry;
+import io.agentgateway.session.InMemorySessionStreams;
 import io.agentgateway.session.SessionListener;
 import io.agentgateway.session.SessionRegistry;
 import io.agentgateway.session.SessionReplies;
+import io.agentgateway.session.SessionStreams;
 import io.agentgateway.session.SocketLifecycle;
 import io.agentgateway.tool.InMemoryPendingToolCalls;
 import io.agentgateway.tool.PendingToolCalls;
@@ -106,16 +109,22 @@ public class GatewayConfiguration implements CamelConfiguration {
         registry.bind("errorHandlingByRouteId", new ErrorHandling.ByRouteId());
         registry.bind("jsonMapper", mapper);
 
-        // session: who holds which chat session
+        // session: who holds which chat session, and each session's stream of frames
+        List<SessionListener> onRelease = new ArrayList<>();
         SessionRegistry sessions = new InMemorySessionRegistry();
+        SessionStreams sessionStreams = new InMemorySessionStreams(vertx, frames, settings.sessionBufferBytes(),
+                settings.slowClientTimeout(), settings.sessionTtl(),
+                sessionId -> onRelease.forEach(l -> l.sessionExpired(sessionId)));
         registry.bind("sessionRegistry", SessionRegistry.class, sessions);
-        registry.bind("sessionReplies", new SessionReplies(sessions));
+        registry.bind("sessionStreams", SessionStreams.class, sessionStreams);
+        registry.bind("sessionReplies", new SessionReplies(sessions, sessionStreams));
 
         // chat: turns, the agent call, history
         AgentFailures failures = new AgentFailures(settings.requestTimeout());
         StreamRegistry streams = new InMemoryStreamRegistry();
         ConversationHistory history = new InMemoryConversationHistory(settings.historyMaxMessages());
-        TurnControl turnControl = new TurnControl(streams, history, frames, settings.agentMaxStreams());
+        TurnControl turnControl = new TurnControl(vertx, streams, sessionStreams, sessions, history, frames,
+                new TurnControl.Limits(settings.agentMaxStreams(), settings.maxAnswerBytes(), settings.resumeGrace()));
         QueueJobs jobs = new QueueJobs(mapper, settings.replyChannel(), Clock.systemUTC());
         QueuedTurns queuedTurns = new InMemoryQueuedTurns(vertx, settings.requestTimeout(), failures);
         registry.bind("streamRegistry", StreamRegistry.class, streams);
@@ -146,9 +155,9 @@ public class GatewayConfiguration implements CamelConfiguration {
         registry.bind("toolResults", new ToolResults(toolCalls));
 
         // what a socket letting go of its session ends
-        List<SessionListener> onRelease = List.of(turnControl,
-                (socket, ended) -> toolCalls.failConnection(socket.sessionId(), socket.connectionKey()));
-        registry.bind("socketLifecycle", new SocketLifecycle(sessions, onRelease));
+        onRelease.add(turnControl);
+        onRelease.add((socket, ended) -> toolCalls.failConnection(socket.sessionId(), socket.connectionKey()));
+        registry.bind("socketLifecycle", new SocketLifecycle(sessions, sessionStreams, onRelease));
 
         // judgement: several agents' judgements through the queue
         PendingJudgements judgements = new InMemoryPendingJudgements(vertx, frames);
@@ -191,7 +200,7 @@ public class GatewayConfiguration implements CamelConfiguration {
         VertxPlatformHttpServerConfiguration server = new VertxPlatformHttpServerConfiguration();
         server.getCors().setEnabled(true);
         server.getCors().setOrigins(settings.corsOrigins().contains("*") ? List.of() : settings.corsOrigins());
-        HandshakeGuard guard = AuthBeans.guard(settings, registry);
+        HandshakeGuard guard = AuthBeans.guard(settings, registry, sessionStreams::claim);
         context.addService(new GatewayHttpServer(server, settings.host(), settings.port(), settings.wsMaxMessageBytes(),
                 List.of(new GatewayHttpServer.Guard(List.of("/ws", "/ws/*"), guard)),
                 new ProtocolStrictness(2 * settings.wsMaxMessageBytes(), settings.wsPingInterval(),

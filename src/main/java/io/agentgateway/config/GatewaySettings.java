@@ -45,6 +45,11 @@ import org.apache.camel.spi.PropertiesComponent;
  * @param maxConnectionsPerApp WebSocket connections one identity (appid or JWT sub) holds at once; more get 429
  * @param wsPingInterval    client silence after which a WebSocket is pinged
  * @param wsIdleTimeout     client silence (no byte, no pong) after which a WebSocket is closed with 1001
+ * @param resumeGrace       how long an answer streams on after its session's last socket closed (0: abandoned at once)
+ * @param sessionTtl        how long a session nobody holds is kept (stream, history, owner)
+ * @param sessionBufferBytes frames kept per session for resume, and the most a slow client may fall behind
+ * @param slowClientTimeout how long a socket may make no progress while frames wait for it before it is closed (4008)
+ * @param maxAnswerBytes    longest answer; a longer one fails and the agent call is cut off
  * @param jsonLogs          logs are JSON lines (chosen by logback at launch, see {@link LogFormatProperty}; checked here)
  */
 public record GatewaySettings(
@@ -80,7 +85,12 @@ public record GatewaySettings(
         int maxConnectionsPerApp,
         Duration wsPingInterval,
         Duration wsIdleTimeout,
-        boolean jsonLogs) {
+        boolean jsonLogs,
+        Duration resumeGrace,
+        Duration sessionTtl,
+        int sessionBufferBytes,
+        Duration slowClientTimeout,
+        long maxAnswerBytes) {
 
     /** Where Redis is: REDIS_HOST, REDIS_PORT, REDIS_DB, REDIS_PASSWORD. */
     public record Redis(String host, int port, int db, Optional<String> password) {
@@ -153,7 +163,12 @@ public record GatewaySettings(
                 r.seconds("gateway.ws.ping-interval", "GATEWAY__WS_PING_INTERVAL"),
                 r.seconds("gateway.ws.idle-timeout", "GATEWAY__WS_IDLE_TIMEOUT"),
                 r.optional("gateway.log.format", "GATEWAY__LOG_FORMAT").isPresent()
-                        && r.oneOf("gateway.log.format", "GATEWAY__LOG_FORMAT", List.of("text", "json")).equals("json"));
+                        && r.oneOf("gateway.log.format", "GATEWAY__LOG_FORMAT", List.of("text", "json")).equals("json"),
+                r.secondsOrZero("gateway.session.resume-grace", "GATEWAY__RESUME_GRACE"),
+                r.seconds("gateway.session.ttl", "GATEWAY__SESSION_TTL"),
+                r.integer("gateway.session.buffer-bytes", "GATEWAY__SESSION_BUFFER_BYTES", 1024, 1 << 30),
+                r.seconds("gateway.session.slow-client-timeout", "GATEWAY__SLOW_CLIENT_TIMEOUT"),
+                r.integer("gateway.session.max-answer-bytes", "GATEWAY__MAX_ANSWER_BYTES", 1, Integer.MAX_VALUE));
     }
 
     /** The idle timeout must leave room for at least one ping the client can answer. */
@@ -269,6 +284,19 @@ public record GatewaySettings(
                 case "false", "0", "no", "off", "" -> false;
                 default -> throw invalid(key, env, v, "must be true or false");
             };
+        }
+
+        /** Like {@link #seconds}, and 0 is allowed: it switches the thing off. */
+        Duration secondsOrZero(String key, String env) {
+            String v = raw(key);
+            try {
+                if (Double.parseDouble(v) == 0) {
+                    return Duration.ZERO;
+                }
+            } catch (NumberFormatException e) {
+                // reported by seconds() below
+            }
+            return seconds(key, env);
         }
 
         Duration seconds(String key, String env) {

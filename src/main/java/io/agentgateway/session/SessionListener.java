@@ -14,4 +14,8 @@ public interface SessionListener {
      * @param sessionEnded true when no socket holds the session any more (closed, not taken over)
      */
     void socketReleased(ClientSocket socket, boolean sessionEnded);
+
+    /** The session was forgotten: nobody held it for its TTL. */
+    default void sessionExpired(String sessionId) {
+    }
 }

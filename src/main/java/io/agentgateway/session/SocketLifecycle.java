@@ -1,6 +1,7 @@
 package io.agentgateway.session;
 
 import java.util.List;
+import java.util.OptionalLong;
 
 import io.agentgateway.common.ClientSocket;
 import io.agentgateway.common.GatewayHeaders;
@@ -12,35 +13,58 @@ import org.slf4j.LoggerFactory;
 /** What a chat socket's OPEN and CLOSE mean for its session: the session-open and session-close steps. */
 public class SocketLifecycle {
 
+    /** Query parameter (so, header) of a reconnecting socket: the last seq it received. */
+    public static final String LAST_SEQ = "last_seq";
+
     /** Close code sent to a socket whose session was taken over by a newer connection. */
     public static final short SESSION_TAKEN_OVER = 4000;
 
     private static final Logger LOG = LoggerFactory.getLogger(SocketLifecycle.class);
 
     private final SessionRegistry sessions;
+    private final SessionStreams streams;
     private final List<SessionListener> listeners;
 
-    public SocketLifecycle(SessionRegistry sessions, List<SessionListener> listeners) {
+    public SocketLifecycle(SessionRegistry sessions, SessionStreams streams, List<SessionListener> listeners) {
         this.sessions = sessions;
+        this.streams = streams;
         this.listeners = List.copyOf(listeners);
     }
 
+    /** Registers the socket as its session's holder and its stream's reader (resuming from last_seq if asked). */
     @Handler
     public void open(Exchange exchange) {
         ClientSocket socket = exchange.getProperty(GatewayHeaders.SOCKET, ClientSocket.class);
         sessions.register(socket).ifPresent(older -> {
             LOG.info("Session {} taken over by connection {}", socket.sessionId(), socket.connectionKey());
+            streams.detach(older);
             release(older, false);
             older.close(SESSION_TAKEN_OVER, "session taken over by a newer connection");
         });
+        streams.attach(socket, lastSeq(exchange.getMessage().getHeader(LAST_SEQ, String.class)))
+                .ifPresent(r -> LOG.debug("Session {} resumed after seq {}: recovered={}", socket.sessionId(),
+                        r.lastSeq(), r.recovered()));
         LOG.debug("Socket {} opened for session {}", socket.connectionKey(), socket.sessionId());
     }
 
     @Handler
     public void close(Exchange exchange) {
         ClientSocket socket = exchange.getProperty(GatewayHeaders.SOCKET, ClientSocket.class);
+        streams.detach(socket);
         release(socket, sessions.unregister(socket));
         LOG.debug("Socket {} of session {} closed", socket.connectionKey(), socket.sessionId());
+    }
+
+    /** The {@code last_seq} query parameter: absent, or a whole number from -1; anything else resumes nothing. */
+    static OptionalLong lastSeq(String raw) {
+        if (raw == null || raw.isBlank()) {
+            return OptionalLong.empty();
+        }
+        try {
+            return OptionalLong.of(Math.max(-1, Long.parseLong(raw.trim())));
+        } catch (NumberFormatException e) {
+            return OptionalLong.of(Long.MAX_VALUE); // never sent: answered recovered=false
+        }
     }
 
     private void release(ClientSocket socket, boolean sessionEnded) {

@@ -1,6 +1,6 @@
 package io.agentgateway.ws;
 
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.agentgateway.common.ClientSocket;
 import io.vertx.core.http.ServerWebSocket;
@@ -11,7 +11,6 @@ public final class VertxClientSocket implements ClientSocket {
     private final ServerWebSocket socket;
     private final String connectionKey;
     private final String sessionId;
-    private final AtomicLong seq = new AtomicLong();
 
     public VertxClientSocket(ServerWebSocket socket, String connectionKey, String sessionId) {
         this.socket = socket;
@@ -55,7 +54,21 @@ public final class VertxClientSocket implements ClientSocket {
     }
 
     @Override
-    public long nextSeq() {
-        return seq.getAndIncrement();
+    public boolean writable() {
+        return !socket.isClosed() && !socket.writeQueueFull();
+    }
+
+    @Override
+    public void onWritable(Runnable then) {
+        AtomicBoolean ran = new AtomicBoolean();
+        Runnable once = () -> {
+            if (ran.compareAndSet(false, true)) {
+                then.run();
+            }
+        };
+        socket.drainHandler(v -> once.run());
+        if (!socket.writeQueueFull()) {
+            once.run(); // drained before the handler was in place: it would not be called
+        }
     }
 }

@@ -23,7 +23,8 @@ class ChatStreamingIT extends GatewayWithAgent {
 
     @Override
     protected RunningGateway.Builder configure(RunningGateway.Builder builder) {
-        return builder.property("gateway.request-timeout", "2");
+        // no resume grace: a client that disconnects is gone, and its answer is cut off at once
+        return builder.property("gateway.request-timeout", "2").property("gateway.session.resume-grace", "0");
     }
 
     @Test

@@ -25,6 +25,11 @@ class GatewaySettingsTest {
         m.put("gateway.ws.ingress-threads", "16");
         m.put("gateway.ws.ping-interval", "25");
         m.put("gateway.ws.idle-timeout", "75");
+        m.put("gateway.session.resume-grace", "15");
+        m.put("gateway.session.ttl", "600");
+        m.put("gateway.session.buffer-bytes", "1048576");
+        m.put("gateway.session.slow-client-timeout", "30");
+        m.put("gateway.session.max-answer-bytes", "4194304");
         m.put("gateway.history.max-messages", "20");
         m.put("gateway.tool.max-timeout", "300");
         m.put("gateway.tool.max-pending-per-session", "16");
@@ -56,6 +61,20 @@ class GatewaySettingsTest {
         assertThat(s.wsMaxMessageBytes()).isEqualTo(1024 * 1024);
         assertThat(s.fixedSecret()).isEmpty();
         assertThat(s.corsOrigins()).containsExactly("*");
+        assertThat(s.resumeGrace()).isEqualTo(Duration.ofSeconds(15));
+        assertThat(s.sessionTtl()).isEqualTo(Duration.ofSeconds(600));
+        assertThat(s.sessionBufferBytes()).isEqualTo(1 << 20);
+    }
+
+    @Test
+    void aResumeGraceOfZeroTurnsItOffAndBadSessionSettingsStopStartUp() {
+        Map<String, String> m = defaults();
+        m.put("gateway.session.resume-grace", "0");
+        assertThat(load(m).resumeGrace()).isZero();
+        assertBad("gateway.session.resume-grace", "-1", "GATEWAY__RESUME_GRACE (gateway.session.resume-grace) = '-1'");
+        assertBad("gateway.session.ttl", "0", "GATEWAY__SESSION_TTL (gateway.session.ttl) = '0'");
+        assertBad("gateway.session.buffer-bytes", "12", "GATEWAY__SESSION_BUFFER_BYTES (gateway.session.buffer-bytes) = '12'");
+        assertBad("gateway.session.max-answer-bytes", "x", "GATEWAY__MAX_ANSWER_BYTES");
     }
 
     @Test

@@ -176,6 +176,27 @@ class AsyncApiConformanceIT extends GatewayWithAgent {
     }
 
     @Test
+    void aReconnectWithLastSeqIsResumedFirst() {
+        agent.script(StandInAgent.openAi(List.of("a", "b", "c"), Duration.ofMillis(10)));
+        long firstSeq;
+        try (WsClient ws = chat("resume-doc")) {
+            sendClient(ws, "chat", "userMessage", "{\"type\":\"user_message\",\"content\":\"abc\"}");
+            firstSeq = ws.untilFinal().get(0).json().path("seq").asLong();
+        }
+        try (WsClient again = gateway.connect("/ws/resume-doc?" + credentials() + "&last_seq=" + firstSeq)) {
+            Frame resumed = assertServerFrame("chat", "resumed", again.next());
+            assertThat(resumed.json().path("recovered").asBoolean()).isTrue();
+            List<Frame> rest = again.untilFinal();
+            rest.subList(0, rest.size() - 1).forEach(f -> assertServerFrame("chat", "assistantToken", f));
+            assertServerFrame("chat", "assistantFinal", rest.get(rest.size() - 1));
+        }
+        try (WsClient unknown = gateway.connect("/ws/never-seen?" + credentials() + "&last_seq=3")) {
+            Frame resumed = assertServerFrame("chat", "resumed", unknown.next());
+            assertThat(resumed.json().path("recovered").asBoolean()).isFalse();
+        }
+    }
+
+    @Test
     void aFailedTurnEndsWithTheErrorFinal() {
         agent.script(StandInAgent.status(500));
         try (WsClient ws = chat("failure")) {

@@ -1,6 +1,7 @@
 package io.agentgateway.session;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import io.agentgateway.chat.StreamRegistry;
@@ -8,6 +9,7 @@ import io.agentgateway.testing.GatewayWithAgent;
 import io.agentgateway.testing.RunningGateway;
 import io.agentgateway.testing.StandInAgent;
 import io.agentgateway.testing.WsClient;
+import io.agentgateway.testing.WsClient.Frame;
 import org.apache.camel.ProducerTemplate;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,17 +29,30 @@ class SessionLifecycleIT extends GatewayWithAgent {
         streams = gateway.context().getRegistry().lookupByNameAndType("streamRegistry", StreamRegistry.class);
     }
 
+    @Override
+    protected RunningGateway.Builder configure(RunningGateway.Builder builder) {
+        // no resume grace: a socket that closes takes its session's answer with it
+        return builder.property("gateway.session.resume-grace", "0");
+    }
+
     @Test
-    void aNewConnectionTakesTheSessionOverAndTheOldAnswerIsAborted() throws Exception {
-        agent.script(StandInAgent.endless(Duration.ofMillis(50)));
+    void aNewConnectionTakesTheSessionOverAndTheAnswerGoesOnToIt() throws Exception {
+        agent.script(StandInAgent.openAi(List.of("one ", "two ", "three ", "four ", "five"), Duration.ofMillis(150)));
         WsClient old = gateway.connect("/ws/taken");
         old.userMessage("long answer");
-        old.next();
+        Frame first = old.next();
         try (WsClient fresh = gateway.connect("/ws/taken")) {
             assertThat(old.closed().get(5, TimeUnit.SECONDS)).isEqualTo((int) SocketLifecycle.SESSION_TAKEN_OVER);
-            assertThat(agent.awaitHangUp(Duration.ofSeconds(2))).as("old answer's agent call aborted").isNotNull();
+            // live frames from the takeover on: the rest of the answer, numbered on from the session's seq
+            List<Frame> rest = fresh.untilFinal();
+            assertThat(rest.get(0).json().path("seq").asLong()).isGreaterThan(first.json().path("seq").asLong());
+            assertThat(WsClient.joined(rest)).isNotEmpty();
+            assertThat("one two three four five").endsWith(WsClient.joined(rest));
+            assertThat(agent.hangUpCount()).as("the agent call was not cut off").isZero();
             agent.script(StandInAgent.echo(Duration.ZERO));
             assertThat(WsClient.joined(fresh.userMessage("mine now").untilFinal())).isEqualTo("mine now");
+            assertThat(agent.requests().get(agent.requests().size() - 1).body().path("messages").size())
+                    .as("the session kept its history: the earlier turn and this one").isEqualTo(3);
         }
     }
 

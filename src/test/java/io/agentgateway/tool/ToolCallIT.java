@@ -98,7 +98,7 @@ class ToolCallIT extends GatewayWithAgent {
             var response = post("tool-ok", "{\"name\":\"read_doc\",\"arguments\":{\"page\":2},\"call_id\":\"c-1\"}", KEY);
             Frame call = ws.next();
             assertThat(call.json()).isEqualTo(node("{\"type\":\"tool_call\",\"call_id\":\"c-1\",\"name\":\"read_doc\","
-                                                  + "\"arguments\":{\"page\":2}}"));
+                                                  + "\"arguments\":{\"page\":2},\"seq\":0}"));
             ws.send("{\"type\":\"tool_result\",\"call_id\":\"c-1\",\"result\":{\"text\":\"page two\",\"n\":[1,2]}}");
             HttpResponse<String> r = response.join();
             assertThat(r.statusCode()).isEqualTo(200);

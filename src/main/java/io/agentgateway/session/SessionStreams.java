@@ -1,0 +1,53 @@
+package io.agentgateway.session;
+
+import java.time.Duration;
+import java.util.OptionalLong;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongFunction;
+
+import io.agentgateway.common.ClientSocket;
+
+/**
+ * Each chat session's stream: every frame the gateway sends to the session (answer tokens and finals, error finals,
+ * tool calls) is appended here, numbered by the session's {@code seq}, and delivered from here to whichever socket
+ * holds the session. The stream outlives its sockets: a client that reconnects with {@code last_seq} gets what it
+ * missed. Bounded per session: delivered frames are evicted oldest first past the buffer size, and producers wait
+ * ({@link #awaitCapacity}) while the undelivered frames fill it.
+ */
+public interface SessionStreams {
+
+    /** What a socket that asked to resume was told first ({@code {"type": "resumed", ...}}). */
+    record Resumption(long lastSeq, boolean recovered, String error) {
+    }
+
+    /** Appends the frame made for the next seq and delivers it when it can; returns that seq. Never blocks. */
+    long append(String sessionId, LongFunction<String> frame);
+
+    /**
+     * Makes {@code socket} the session's reader. Without {@code lastSeq} it gets live frames from now on. With it,
+     * the socket first gets {@code {"type": "resumed", ...}}: then every kept frame after {@code lastSeq} and the live
+     * ones, or, when those frames are no longer kept (or the session is unknown), live frames only.
+     *
+     * @return what the socket was told, when it asked to resume
+     */
+    java.util.Optional<Resumption> attach(ClientSocket socket, OptionalLong lastSeq);
+
+    /** The socket no longer reads the session (closed, or taken over); the stream is kept for the session's TTL. */
+    void detach(ClientSocket socket);
+
+    /**
+     * Blocks the calling producer while the session's undelivered frames fill its buffer (a client that does not read,
+     * or no client at all), so the gateway stops reading the agent instead of buffering. Returns when there is room,
+     * or when {@code stop} becomes true, checking it at least every {@code recheck}.
+     */
+    void awaitCapacity(String sessionId, Duration recheck, BooleanSupplier stop) throws InterruptedException;
+
+    /**
+     * The session belongs to the identity that first claimed it, for the session's life: true when it is unclaimed
+     * (now claimed) or already belongs to {@code identity}.
+     */
+    boolean claim(String sessionId, String identity);
+
+    /** Sessions kept on this instance (with or without a socket). */
+    int size();
+}
