@@ -1,6 +1,8 @@
 package io.agentgateway.chat;
 
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import io.agentgateway.common.ClientFrame;
 import io.agentgateway.common.ClientSocket;
@@ -36,6 +38,8 @@ public class TurnControl implements SessionListener {
     private final ConversationHistory history;
     private final ServerFrames frames;
     private final Limits limits;
+    /** the latest release of each session whose grace is running */
+    private final Map<String, Object> pendingGrace = new ConcurrentHashMap<>();
 
     public TurnControl(Vertx vertx, StreamRegistry streams, SessionStreams sessionStreams, SessionRegistry sessions,
                        ConversationHistory history, ServerFrames frames, Limits limits) {
@@ -96,7 +100,14 @@ public class TurnControl implements SessionListener {
             return;
         }
         if (streams.current(sessionId).isPresent()) {
-            vertx.setTimer(limits.resumeGrace().toMillis(), id -> abandonUnlessHeld(sessionId));
+            // only the latest release's timer counts: a client that came back and left again gets a whole grace
+            Object release = new Object();
+            pendingGrace.put(sessionId, release);
+            vertx.setTimer(limits.resumeGrace().toMillis(), id -> {
+                if (pendingGrace.remove(sessionId, release)) {
+                    abandonUnlessHeld(sessionId);
+                }
+            });
         }
     }
 

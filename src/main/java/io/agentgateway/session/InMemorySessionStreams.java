@@ -243,6 +243,17 @@ public class InMemorySessionStreams implements SessionStreams {
     }
 
     @Override
+    public boolean hasReader(String sessionId) {
+        Log log = logs.get(sessionId);
+        if (log == null) {
+            return false;
+        }
+        synchronized (log) {
+            return log.socket != null;
+        }
+    }
+
+    @Override
     public int size() {
         return logs.size();
     }
@@ -270,6 +281,8 @@ public class InMemorySessionStreams implements SessionStreams {
         if (log.delivered < log.nextSeq - 1 && socket.isOpen()) {
             if (log.stalledSince == 0) {
                 log.stalledSince = System.nanoTime();
+                LOG.debug("Session {} waits for its client: {} bytes not yet taken", log.sessionId,
+                        log.undeliveredBytes);
             }
             if (!log.drainAwaited) {
                 log.drainAwaited = true;

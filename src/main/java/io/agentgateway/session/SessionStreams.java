@@ -48,6 +48,9 @@ public interface SessionStreams {
      */
     boolean claim(String sessionId, String identity);
 
+    /** Whether a socket reads the session's stream now. */
+    boolean hasReader(String sessionId);
+
     /** Sessions kept on this instance (with or without a socket). */
     int size();
 }

@@ -117,6 +117,10 @@ public class OrderedWebsocketConsumer extends VertxWebsocketConsumer {
     protected void processExchange(Exchange exchange, RoutingContext routingContext) {
         String key = exchange.getMessage().getHeader(VertxWebsocketConstants.CONNECTION_KEY, String.class);
         VertxWebsocketEvent event = exchange.getMessage().getHeader(VertxWebsocketConstants.EVENT, VertxWebsocketEvent.class);
+        if (pool == null) {
+            releaseExchange(exchange, false); // stopping: nothing runs any more
+            return;
+        }
         Connection c = event == VertxWebsocketEvent.CLOSE ? connections.remove(key) : connections.get(key);
         if (c == null) {
             // events without OPEN (fireWebSocketConnectionEvents off) still need a lane

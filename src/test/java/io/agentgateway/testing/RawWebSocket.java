@@ -62,7 +62,20 @@ public final class RawWebSocket implements AutoCloseable {
 
     /** Opens a socket and completes the opening handshake (checking 101 and Sec-WebSocket-Accept). */
     public static RawWebSocket connect(int port, String path, String... extraHeaderLines) throws Exception {
-        Socket socket = new Socket("127.0.0.1", port);
+        return connect(port, path, 0, extraHeaderLines);
+    }
+
+    /**
+     * As {@link #connect(int, String, String...)}, with the socket's receive buffer set first (0: the system's), so a
+     * client that stops reading stops the server's writes soon.
+     */
+    public static RawWebSocket connect(int port, String path, int receiveBufferBytes, String... extraHeaderLines)
+            throws Exception {
+        Socket socket = new Socket();
+        if (receiveBufferBytes > 0) {
+            socket.setReceiveBufferSize(receiveBufferBytes);
+        }
+        socket.connect(new java.net.InetSocketAddress("127.0.0.1", port));
         socket.setTcpNoDelay(true);
         socket.setSoTimeout((int) WAIT.toMillis());
         byte[] nonce = new byte[16];

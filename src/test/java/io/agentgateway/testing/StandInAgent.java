@@ -134,6 +134,34 @@ public final class StandInAgent implements AutoCloseable {
         };
     }
 
+    /**
+     * NDJSON tokens of {@code tokenChars} characters as fast as the gateway takes them, up to {@code totalBytes}; it
+     * writes only while its connection can take more (as a real server under TCP back-pressure), and counts what it
+     * managed to send in {@code written}.
+     */
+    public static Script firehose(long totalBytes, int tokenChars, java.util.concurrent.atomic.AtomicLong written) {
+        String line = "{\"token\":\"" + "x".repeat(tokenChars) + "\"}\n";
+        return (r, response, vertx) -> {
+            response.setChunked(true).putHeader("Content-Type", "application/x-ndjson");
+            Runnable[] pump = new Runnable[1];
+            pump[0] = () -> {
+                while (!response.closed() && !response.writeQueueFull() && written.get() < totalBytes) {
+                    response.write(line);
+                    written.addAndGet(line.length());
+                }
+                if (response.closed()) {
+                    return;
+                }
+                if (written.get() >= totalBytes) {
+                    response.end();
+                } else {
+                    response.drainHandler(v -> pump[0].run());
+                }
+            };
+            pump[0].run();
+        };
+    }
+
     public static Script status(int code) {
         return (r, response, vertx) -> response.setStatusCode(code).end("{\"error\":\"stand-in failure\"}");
     }
