@@ -5,6 +5,8 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import io.agentgateway.common.ClientSocket;
+import io.agentgateway.common.GatewayMetrics;
+import io.agentgateway.common.GatewayMetrics.AnswerOutcome;
 import io.agentgateway.common.ServerFrames;
 
 /**
@@ -21,6 +23,12 @@ public final class Turn {
     private final Consumer<Turn> onFinish;
     private final BiConsumer<Turn, String> onComplete;
     private final StringBuilder answer = new StringBuilder();
+    private final GatewayMetrics metrics;
+    /** when the user's message came in (nanoTime), for the time to the first token */
+    private final long startNanos = System.nanoTime();
+    /** nanoTime of the last token sent; guarded by this */
+    private long lastTokenNanos;
+    private boolean anyToken;
 
     private boolean finished;
     private AgentCall call;
@@ -28,15 +36,17 @@ public final class Turn {
     /**
      * @param onFinish   runs once when the turn ends, however it ends
      * @param onComplete runs once, before {@code onFinish}, with the whole answer when the turn completes normally
+     * @param metrics    hears of each token sent and of how the turn ended
      */
     public Turn(ClientSocket socket, String userContent, ServerFrames frames, Consumer<Turn> onFinish,
-                BiConsumer<Turn, String> onComplete) {
+                BiConsumer<Turn, String> onComplete, GatewayMetrics metrics) {
         this.sessionId = socket.sessionId();
         this.socket = socket;
         this.userContent = userContent;
         this.frames = frames;
         this.onFinish = onFinish;
         this.onComplete = onComplete;
+        this.metrics = metrics;
     }
 
     public String sessionId() {
@@ -57,6 +67,10 @@ public final class Turn {
             return false;
         }
         answer.append(token);
+        long now = System.nanoTime();
+        metrics.token(!anyToken, now - (anyToken ? lastTokenNanos : startNanos));
+        anyToken = true;
+        lastTokenNanos = now;
         return socket.send(frames.token(token, false, socket.nextSeq()));
     }
 
@@ -71,6 +85,7 @@ public final class Turn {
             text = answer.toString();
             socket.send(frames.token("", true, socket.nextSeq()));
         }
+        metrics.answerEnded(AnswerOutcome.COMPLETED);
         onComplete.accept(this, text);
         onFinish.accept(this);
         return true;
@@ -78,21 +93,21 @@ public final class Turn {
 
     /** Ends the turn with {@code {"type": "error", ...}}; false if it had already ended. */
     public boolean fail(String message) {
-        return finish(() -> frames.turnError(message, socket.nextSeq()));
+        return finish(() -> frames.turnError(message, socket.nextSeq()), AnswerOutcome.FAILED);
     }
 
     /** The client's cancel: final frame with {@code "cancelled": true} now, and the agent call cut off. */
     public boolean cancel() {
-        return finish(() -> frames.cancelled(socket.nextSeq()));
+        return finish(() -> frames.cancelled(socket.nextSeq()), AnswerOutcome.CANCELLED);
     }
 
     /** The socket is gone: cut the agent call off, send nothing. */
     public void abandon() {
-        finish(null);
+        finish(null, AnswerOutcome.ABANDONED);
     }
 
     /** Ends the turn early: sends {@code lastFrame} (if any), then cuts the agent call off. */
-    private boolean finish(Supplier<String> lastFrame) {
+    private boolean finish(Supplier<String> lastFrame, AnswerOutcome outcome) {
         AgentCall toAbort;
         synchronized (this) {
             if (finished) {
@@ -105,6 +120,7 @@ public final class Turn {
             }
         }
         abort(toAbort);
+        metrics.answerEnded(outcome);
         onFinish.accept(this);
         return true;
     }

@@ -4,6 +4,7 @@ import io.agentgateway.common.ClientFrame;
 import io.agentgateway.common.ClientSocket;
 import io.agentgateway.common.FrameRejected;
 import io.agentgateway.common.GatewayHeaders;
+import io.agentgateway.common.GatewayMetrics;
 import io.agentgateway.common.ServerFrames;
 import io.agentgateway.session.SessionListener;
 import org.apache.camel.Exchange;
@@ -19,13 +20,19 @@ public class TurnControl implements SessionListener {
     private final ConversationHistory history;
     private final ServerFrames frames;
     private final int maxStreams;
+    private final GatewayMetrics metrics;
 
-    /** @param maxStreams answers streaming at once on this instance, past which a new one is refused */
-    public TurnControl(StreamRegistry streams, ConversationHistory history, ServerFrames frames, int maxStreams) {
+    /**
+     * @param maxStreams answers streaming at once on this instance, past which a new one is refused
+     * @param metrics    hears of each turn's tokens and end
+     */
+    public TurnControl(StreamRegistry streams, ConversationHistory history, ServerFrames frames, int maxStreams,
+                       GatewayMetrics metrics) {
         this.streams = streams;
         this.history = history;
         this.frames = frames;
         this.maxStreams = maxStreams;
+        this.metrics = metrics;
     }
 
     /** Begins a turn for the frame's {@code user_message} and puts it on the exchange. */
@@ -36,7 +43,7 @@ public class TurnControl implements SessionListener {
         if (streams.active() >= maxStreams) {
             throw new FrameRejected("Gateway busy: too many answers streaming, try again shortly");
         }
-        Turn turn = new Turn(socket, message.content(), frames, streams::end, this::record);
+        Turn turn = new Turn(socket, message.content(), frames, streams::end, this::record, metrics);
         if (!streams.begin(turn)) {
             throw new FrameRejected("An answer is already streaming for this session: wait for is_final "
                                     + "or send {\"type\": \"cancel\"}");
