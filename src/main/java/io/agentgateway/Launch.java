@@ -8,6 +8,7 @@ import io.agentgateway.config.ErrorHandling;
 import io.agentgateway.config.GatewayConfiguration;
 import io.agentgateway.http.BrowserClientRoutes;
 import io.agentgateway.http.DocumentRoutes;
+import io.agentgateway.http.MetricsRoutes;
 import io.agentgateway.http.RestApiRoutes;
 import io.agentgateway.judgement.JudgementRoutes;
 import io.agentgateway.queue.QueueRoutes;
@@ -36,7 +37,7 @@ public final class Launch {
         // RestApiRoutes first: its REST configuration applies to the REST verbs of the builders after it.
         main.configure().addRoutesBuilder(ErrorHandling.class, RestApiRoutes.class, WebsocketRoutes.class,
                 SessionRoutes.class, ChatRoutes.class, ToolRoutes.class, JudgementRoutes.class, QueueRoutes.class,
-                DocumentRoutes.class, BrowserClientRoutes.class);
+                DocumentRoutes.class, BrowserClientRoutes.class, MetricsRoutes.class);
 
         // The operator-edited files: the working directory's when it has them (the repository root, a
         // container's work dir), otherwise the copies packaged in the jar. Reading both would load every YAML

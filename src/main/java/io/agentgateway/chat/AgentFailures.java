@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
 
 import io.agentgateway.common.Durations;
+import io.agentgateway.common.GatewayMetrics.AgentError;
 import org.apache.camel.http.base.HttpOperationFailedException;
 import org.apache.hc.client5.http.ConnectTimeoutException;
 import org.springframework.dao.DataAccessException;
@@ -58,5 +59,25 @@ public final class AgentFailures {
             }
         }
         return "Internal error while answering";
+    }
+
+    /** The kind of {@code failure}, for the gateway_agent_errors_total metric; looks at the same causes as describe. */
+    public AgentError kind(Throwable failure) {
+        Throwable t = failure;
+        for (int depth = 0; t != null && depth < 8; depth++, t = t.getCause()) {
+            if (t instanceof AgentStreamException) {
+                return String.valueOf(t.getMessage()).contains("malformed") ? AgentError.MALFORMED : AgentError.OTHER;
+            }
+            if (t instanceof HttpOperationFailedException) {
+                return AgentError.STATUS;
+            }
+            if (t instanceof ConnectTimeoutException || t instanceof SocketTimeoutException) {
+                return AgentError.TIMEOUT;
+            }
+            if (t instanceof ConnectException) {
+                return AgentError.REFUSED;
+            }
+        }
+        return AgentError.OTHER;
     }
 }

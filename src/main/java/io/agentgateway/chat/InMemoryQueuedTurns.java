@@ -2,6 +2,8 @@ package io.agentgateway.chat;
 
 import java.time.Duration;
 
+import io.agentgateway.common.GatewayMetrics;
+import io.agentgateway.common.GatewayMetrics.AgentError;
 import io.agentgateway.common.TimedEntries;
 import io.vertx.core.Vertx;
 
@@ -11,16 +13,22 @@ public class InMemoryQueuedTurns implements QueuedTurns {
     private final TimedEntries<String, Turn> turns;
     private final Duration timeout;
     private final AgentFailures failures;
+    private final GatewayMetrics metrics;
 
-    public InMemoryQueuedTurns(Vertx vertx, Duration timeout, AgentFailures failures) {
+    public InMemoryQueuedTurns(Vertx vertx, Duration timeout, AgentFailures failures, GatewayMetrics metrics) {
         this.turns = new TimedEntries<>(vertx);
         this.timeout = timeout;
         this.failures = failures;
+        this.metrics = metrics;
     }
 
     @Override
     public void begin(String requestId, Turn turn) {
-        turns.add(requestId, turn, timeout, (id, t) -> t.fail(failures.timedOut()));
+        turns.add(requestId, turn, timeout, (id, t) -> {
+            if (t.fail(failures.timedOut())) {
+                metrics.agentError(AgentError.TIMEOUT);
+            }
+        });
     }
 
     @Override
@@ -43,7 +51,11 @@ public class InMemoryQueuedTurns implements QueuedTurns {
     @Override
     public boolean fail(String requestId, String message) {
         Turn turn = turns.remove(requestId);
-        return turn != null && turn.fail(message);
+        if (turn != null && turn.fail(message)) {
+            metrics.agentError(AgentError.OTHER); // the worker's error reply
+            return true;
+        }
+        return false;
     }
 
     @Override

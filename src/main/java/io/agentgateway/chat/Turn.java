@@ -5,6 +5,8 @@ import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.LongFunction;
 
+import io.agentgateway.common.GatewayMetrics;
+import io.agentgateway.common.GatewayMetrics.AnswerOutcome;
 import io.agentgateway.common.ServerFrames;
 import io.agentgateway.session.SessionStreams;
 
@@ -27,6 +29,12 @@ public final class Turn {
     private final Consumer<Turn> onFinish;
     private final BiConsumer<Turn, String> onComplete;
     private final StringBuilder answer = new StringBuilder();
+    private final GatewayMetrics metrics;
+    /** when the user's message came in (nanoTime), for the time to the first token */
+    private final long startNanos = System.nanoTime();
+    /** nanoTime of the last token sent; guarded by this */
+    private long lastTokenNanos;
+    private boolean anyToken;
 
     private long answerBytes;
     private boolean finished;
@@ -36,9 +44,10 @@ public final class Turn {
      * @param maxAnswerBytes past this many bytes of answer the turn fails (GATEWAY__MAX_ANSWER_BYTES)
      * @param onFinish       runs once when the turn ends, however it ends
      * @param onComplete     runs once, before {@code onFinish}, with the whole answer when the turn completes normally
+     * @param metrics        hears of each token sent and of how the turn ended
      */
     public Turn(String sessionId, String userContent, SessionStreams streams, ServerFrames frames, long maxAnswerBytes,
-                Consumer<Turn> onFinish, BiConsumer<Turn, String> onComplete) {
+                Consumer<Turn> onFinish, BiConsumer<Turn, String> onComplete, GatewayMetrics metrics) {
         this.sessionId = sessionId;
         this.userContent = userContent;
         this.streams = streams;
@@ -46,6 +55,7 @@ public final class Turn {
         this.maxAnswerBytes = maxAnswerBytes;
         this.onFinish = onFinish;
         this.onComplete = onComplete;
+        this.metrics = metrics;
     }
 
     public String sessionId() {
@@ -65,6 +75,10 @@ public final class Turn {
             answerBytes += utf8Length(token);
             if (answerBytes <= maxAnswerBytes) {
                 answer.append(token);
+                long now = System.nanoTime();
+                metrics.token(!anyToken, now - (anyToken ? lastTokenNanos : startNanos));
+                anyToken = true;
+                lastTokenNanos = now;
                 streams.append(sessionId, seq -> frames.token(token, false, seq));
                 return true;
             }
@@ -92,6 +106,7 @@ public final class Turn {
             text = answer.toString();
             streams.append(sessionId, seq -> frames.token("", true, seq));
         }
+        metrics.answerEnded(AnswerOutcome.COMPLETED);
         onComplete.accept(this, text);
         onFinish.accept(this);
         return true;
@@ -99,21 +114,21 @@ public final class Turn {
 
     /** Ends the turn with {@code {"type": "error", ...}}; false if it had already ended. */
     public boolean fail(String message) {
-        return finish(seq -> frames.turnError(message, seq));
+        return finish(seq -> frames.turnError(message, seq), AnswerOutcome.FAILED);
     }
 
     /** The client's cancel: final frame with {@code "cancelled": true} now, and the agent call cut off. */
     public boolean cancel() {
-        return finish(frames::cancelled);
+        return finish(frames::cancelled, AnswerOutcome.CANCELLED);
     }
 
     /** Nobody came back for the answer: cut the agent call off, send nothing. */
     public void abandon() {
-        finish(null);
+        finish(null, AnswerOutcome.ABANDONED);
     }
 
     /** Ends the turn early: appends {@code lastFrame} (if any), then cuts the agent call off. */
-    private boolean finish(LongFunction<String> lastFrame) {
+    private boolean finish(LongFunction<String> lastFrame, AnswerOutcome outcome) {
         AgentCall toAbort;
         synchronized (this) {
             if (finished) {
@@ -126,6 +141,7 @@ public final class Turn {
             }
         }
         abort(toAbort);
+        metrics.answerEnded(outcome);
         onFinish.accept(this);
         return true;
     }

@@ -8,6 +8,7 @@ import io.agentgateway.common.ClientFrame;
 import io.agentgateway.common.ClientSocket;
 import io.agentgateway.common.FrameRejected;
 import io.agentgateway.common.GatewayHeaders;
+import io.agentgateway.common.GatewayMetrics;
 import io.agentgateway.common.ServerFrames;
 import io.agentgateway.session.SessionListener;
 import io.agentgateway.session.SessionRegistry;
@@ -38,11 +39,13 @@ public class TurnControl implements SessionListener {
     private final ConversationHistory history;
     private final ServerFrames frames;
     private final Limits limits;
+    private final GatewayMetrics metrics;
     /** the latest release of each session whose grace is running */
     private final Map<String, Object> pendingGrace = new ConcurrentHashMap<>();
 
     public TurnControl(Vertx vertx, StreamRegistry streams, SessionStreams sessionStreams, SessionRegistry sessions,
-                       ConversationHistory history, ServerFrames frames, Limits limits) {
+                       ConversationHistory history, ServerFrames frames, Limits limits,
+                       GatewayMetrics metrics) {
         this.vertx = vertx;
         this.streams = streams;
         this.sessionStreams = sessionStreams;
@@ -50,6 +53,7 @@ public class TurnControl implements SessionListener {
         this.history = history;
         this.frames = frames;
         this.limits = limits;
+        this.metrics = metrics;
     }
 
     /** Begins a turn for the frame's {@code user_message} and puts it on the exchange. */
@@ -61,7 +65,7 @@ public class TurnControl implements SessionListener {
             throw new FrameRejected("Gateway busy: too many answers streaming, try again shortly");
         }
         Turn turn = new Turn(socket.sessionId(), message.content(), sessionStreams, frames, limits.maxAnswerBytes(),
-                streams::end, this::record);
+                streams::end, this::record, metrics);
         if (!streams.begin(turn)) {
             throw new FrameRejected("An answer is already streaming for this session: wait for is_final "
                                     + "or send {\"type\": \"cancel\"}");

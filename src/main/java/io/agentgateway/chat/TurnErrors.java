@@ -1,6 +1,7 @@
 package io.agentgateway.chat;
 
 import io.agentgateway.common.GatewayHeaders;
+import io.agentgateway.common.GatewayMetrics;
 import org.apache.camel.Exchange;
 import org.apache.camel.Handler;
 import org.slf4j.Logger;
@@ -15,9 +16,11 @@ public class TurnErrors {
     private static final Logger LOG = LoggerFactory.getLogger(TurnErrors.class);
 
     private final AgentFailures failures;
+    private final GatewayMetrics metrics;
 
-    public TurnErrors(AgentFailures failures) {
+    public TurnErrors(AgentFailures failures, GatewayMetrics metrics) {
         this.failures = failures;
+        this.metrics = metrics;
     }
 
     @Handler
@@ -30,6 +33,7 @@ public class TurnErrors {
         }
         String message = failures.describe(cause);
         if (turn.fail(message)) {
+            metrics.agentError(failures.kind(cause));
             LOG.warn("Answer for session {} failed: {}", turn.sessionId(), message, LOG.isDebugEnabled() ? cause : null);
         }
     }

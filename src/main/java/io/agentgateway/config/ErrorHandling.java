@@ -44,7 +44,7 @@ public class ErrorHandling extends RouteConfigurationBuilder {
         m.put(PASS_THROUGH, List.of("agent-http", "ws-reply", "queue-enqueue", "queue-publish", "memory-enqueue",
                 "memory-publish", "redis-enqueue", "redis-publish"));
         m.put(BACKGROUND_ERRORS, List.of("queue-*", "redis-*", "demo-*", "judgement-reply", "chat-reply"));
-        m.put(HTTP_ERRORS, List.of("tool-execute", "health", "*-rest", "*-document", "browser-client-*"));
+        m.put(HTTP_ERRORS, List.of("tool-execute", "health", "*-rest", "*-document", "browser-client-*", "metrics"));
         m.put(JUDGEMENT_ERRORS, List.of("judgement-request"));
         m.put(TURN_ERRORS, List.of("chat-*"));
         m.put(FRAME_ERRORS, List.of("ws-*", "session-*", "dispatch", "judge-*", "tool-result"));

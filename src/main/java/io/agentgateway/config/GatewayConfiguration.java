@@ -23,6 +23,7 @@ import io.agentgateway.chat.QueuedTurns;
 import io.agentgateway.chat.StreamRegistry;
 import io.agentgateway.chat.TurnControl;
 import io.agentgateway.chat.TurnErrors;
+import io.agentgateway.common.GatewayMetrics;
 import io.agentgateway.common.ServerFrames;
 import io.agentgateway.demo.DemoAgent;
 import io.agentgateway.demo.DemoWorker;
@@ -49,6 +50,7 @@ import io.agentgateway.tool.InMemoryPendingToolCalls;
 import io.agentgateway.tool.PendingToolCalls;
 import io.agentgateway.tool.ToolCallAwait;
 import io.agentgateway.tool.ToolCallDispatcher;
+import io.agentgateway.tool.ToolCallMetrics;
 import io.agentgateway.tool.ToolRequestParser;
 import io.agentgateway.tool.ToolResults;
 import io.agentgateway.ws.FrameErrors;
@@ -122,11 +124,13 @@ public class GatewayConfiguration implements CamelConfiguration {
         // chat: turns, the agent call, history
         AgentFailures failures = new AgentFailures(settings.requestTimeout());
         StreamRegistry streams = new InMemoryStreamRegistry();
+        // metrics: GET /metrics (Camel's route metrics and the gateway's own); the features see only GatewayMetrics
+        GatewayMetrics metrics = MetricsBeans.install(context, streams::active);
         ConversationHistory history = new InMemoryConversationHistory(settings.historyMaxMessages());
         TurnControl turnControl = new TurnControl(vertx, streams, sessionStreams, sessions, history, frames,
-                new TurnControl.Limits(settings.agentMaxStreams(), settings.maxAnswerBytes(), settings.resumeGrace()));
+                new TurnControl.Limits(settings.agentMaxStreams(), settings.maxAnswerBytes(), settings.resumeGrace()), metrics);
         QueueJobs jobs = new QueueJobs(mapper, settings.replyChannel(), Clock.systemUTC());
-        QueuedTurns queuedTurns = new InMemoryQueuedTurns(vertx, settings.requestTimeout(), failures);
+        QueuedTurns queuedTurns = new InMemoryQueuedTurns(vertx, settings.requestTimeout(), failures, metrics);
         registry.bind("streamRegistry", StreamRegistry.class, streams);
         registry.bind("conversationHistory", ConversationHistory.class, history);
         registry.bind("queuedTurns", QueuedTurns.class, queuedTurns);
@@ -135,7 +139,7 @@ public class GatewayConfiguration implements CamelConfiguration {
         registry.bind("agentStreamRelay", new AgentStreamRelay(mapper));
         registry.bind("chatJobBuilder", new ChatJobBuilder(mapper, jobs, queuedTurns, settings.chatQueueAgent()));
         registry.bind("chatReplies", new ChatReplies(queuedTurns));
-        registry.bind("turnErrors", new TurnErrors(failures));
+        registry.bind("turnErrors", new TurnErrors(failures, metrics));
         // Answers block a thread while they read the agent; on Java 21+ with GATEWAY__VIRTUAL_THREADS=true this
         // pool makes virtual threads.
         ExecutorService streamPool = context.getExecutorServiceManager().newCachedThreadPool(this, "agent-stream");
@@ -153,20 +157,21 @@ public class GatewayConfiguration implements CamelConfiguration {
         registry.bind("toolCallDispatcher", new ToolCallDispatcher(frames, toolCalls));
         registry.bind("toolCallAwait", new ToolCallAwait(mapper, toolCalls));
         registry.bind("toolResults", new ToolResults(toolCalls));
+        registry.bind("toolCallMetrics", new ToolCallMetrics(metrics));
 
         // what a socket letting go of its session ends
         onRelease.add(turnControl);
         onRelease.add((socket, ended) -> toolCalls.failConnection(socket.sessionId(), socket.connectionKey()));
-        registry.bind("socketLifecycle", new SocketLifecycle(sessions, sessionStreams, onRelease));
+        registry.bind("socketLifecycle", new SocketLifecycle(sessions, sessionStreams, onRelease, metrics));
 
         // judgement: several agents' judgements through the queue
-        PendingJudgements judgements = new InMemoryPendingJudgements(vertx, frames);
+        PendingJudgements judgements = new InMemoryPendingJudgements(vertx, frames, metrics);
         registry.bind("pendingJudgements", PendingJudgements.class, judgements);
         registry.bind("judgeSocketLifecycle", new JudgeSocketLifecycle(judgements));
         registry.bind("judgeFrameValidator", new FrameValidator(
                 new FrameParser(mapper, FrameParser.JUDGEMENT_TYPES, settings.judgementMaxAgents())));
         registry.bind("judgementStarter", new JudgementStarter(jobs, judgements, settings.judgementTimeout()));
-        registry.bind("judgementReplies", new JudgementReplies(judgements));
+        registry.bind("judgementReplies", new JudgementReplies(judgements, metrics));
         registry.bind("judgementErrors", new JudgementErrors(judgements, frames));
 
         // queue: the job/reply contract (the transports are routes/queue-*.yaml)
@@ -195,7 +200,7 @@ public class GatewayConfiguration implements CamelConfiguration {
         engine.setCamelContext(context);
         registry.bind(PlatformHttpConstants.PLATFORM_HTTP_ENGINE_NAME, PlatformHttpEngine.class, engine);
         context.addComponent("vertx-websocket",
-                new GatewayWebsocketComponent(settings.wsMaxMessageBytes(), settings.wsIngressThreads()));
+                new GatewayWebsocketComponent(settings.wsMaxMessageBytes(), settings.wsIngressThreads(), metrics));
 
         VertxPlatformHttpServerConfiguration server = new VertxPlatformHttpServerConfiguration();
         server.getCors().setEnabled(true);

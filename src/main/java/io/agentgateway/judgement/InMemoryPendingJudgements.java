@@ -3,6 +3,8 @@ package io.agentgateway.judgement;
 import java.util.LinkedHashSet;
 import java.util.Set;
 
+import io.agentgateway.common.GatewayMetrics;
+import io.agentgateway.common.GatewayMetrics.JudgementReply;
 import io.agentgateway.common.ServerFrames;
 import io.agentgateway.common.TimedEntries;
 import io.vertx.core.Vertx;
@@ -24,10 +26,12 @@ public class InMemoryPendingJudgements implements PendingJudgements {
 
     private final TimedEntries<String, Pending> requests;
     private final ServerFrames frames;
+    private final GatewayMetrics metrics;
 
-    public InMemoryPendingJudgements(Vertx vertx, ServerFrames frames) {
+    public InMemoryPendingJudgements(Vertx vertx, ServerFrames frames, GatewayMetrics metrics) {
         this.requests = new TimedEntries<>(vertx);
         this.frames = frames;
+        this.metrics = metrics;
     }
 
     @Override
@@ -62,6 +66,7 @@ public class InMemoryPendingJudgements implements PendingJudgements {
             for (String agentId : p.waiting) {
                 p.judgement.socket().send(frames.judgementTimedOut(p.judgement.sessionId(), agentId,
                         p.judgement.timeout()));
+                metrics.judgementReply(JudgementReply.TIMEOUT);
             }
             p.waiting.clear();
         }

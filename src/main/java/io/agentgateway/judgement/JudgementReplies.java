@@ -2,6 +2,8 @@ package io.agentgateway.judgement;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.agentgateway.common.GatewayHeaders;
+import io.agentgateway.common.GatewayMetrics;
+import io.agentgateway.common.GatewayMetrics.JudgementReply;
 import io.agentgateway.queue.QueueReplies;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
@@ -16,9 +18,11 @@ public class JudgementReplies implements Processor {
     static final String FINAL = "agent_judgement_final";
 
     private final PendingJudgements judgements;
+    private final GatewayMetrics metrics;
 
-    public JudgementReplies(PendingJudgements judgements) {
+    public JudgementReplies(PendingJudgements judgements, GatewayMetrics metrics) {
         this.judgements = judgements;
+        this.metrics = metrics;
     }
 
     @Override
@@ -38,6 +42,8 @@ public class JudgementReplies implements Processor {
         if (!judgements.relay(sessionId, agentId, isFinal, reply.toString())) {
             QueueReplies.drop("no pending request here for session '" + sessionId + "' and agent '" + agentId + "'",
                     reply);
+            return;
         }
+        metrics.judgementReply(isFinal ? JudgementReply.FINAL : JudgementReply.STREAM);
     }
 }

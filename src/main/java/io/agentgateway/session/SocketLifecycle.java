@@ -5,6 +5,7 @@ import java.util.OptionalLong;
 
 import io.agentgateway.common.ClientSocket;
 import io.agentgateway.common.GatewayHeaders;
+import io.agentgateway.common.GatewayMetrics;
 import org.apache.camel.Exchange;
 import org.apache.camel.Handler;
 import org.slf4j.Logger;
@@ -24,11 +25,14 @@ public class SocketLifecycle {
     private final SessionRegistry sessions;
     private final SessionStreams streams;
     private final List<SessionListener> listeners;
+    private final GatewayMetrics metrics;
 
-    public SocketLifecycle(SessionRegistry sessions, SessionStreams streams, List<SessionListener> listeners) {
+    public SocketLifecycle(SessionRegistry sessions, SessionStreams streams, List<SessionListener> listeners,
+                           GatewayMetrics metrics) {
         this.sessions = sessions;
         this.streams = streams;
-        this.listeners = List.copyOf(listeners);
+        this.listeners = listeners; // read at each release: wired after construction
+        this.metrics = metrics;
     }
 
     /** Registers the socket as its session's holder and its stream's reader (resuming from last_seq if asked). */
@@ -42,8 +46,11 @@ public class SocketLifecycle {
             older.close(SESSION_TAKEN_OVER, "session taken over by a newer connection");
         });
         streams.attach(socket, lastSeq(exchange.getMessage().getHeader(LAST_SEQ, String.class)))
-                .ifPresent(r -> LOG.debug("Session {} resumed after seq {}: recovered={}", socket.sessionId(),
-                        r.lastSeq(), r.recovered()));
+                .ifPresent(r -> {
+                    metrics.resumed(r.recovered());
+                    LOG.debug("Session {} resumed after seq {}: recovered={}", socket.sessionId(), r.lastSeq(),
+                            r.recovered());
+                });
         LOG.debug("Socket {} opened for session {}", socket.connectionKey(), socket.sessionId());
     }
 

@@ -41,6 +41,7 @@ public class ToolRoutes extends RouteBuilder {
                     .to("direct:tool-execute");
 
         from("direct:tool-execute").routeId("tool-execute")
+                .routePolicyRef("toolCallMetrics")   // counts every status answered (gateway_tool_calls_total)
                 .process("internalKeyCheck")
                 .process("toolRequestParser")
                 .process("toolCallDispatcher")   // registers the call; body = its tool_call frame

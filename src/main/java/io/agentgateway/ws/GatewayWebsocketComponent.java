@@ -1,5 +1,6 @@
 package io.agentgateway.ws;
 
+import io.agentgateway.common.GatewayMetrics;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 import org.apache.camel.component.vertx.websocket.VertxWebsocketComponent;
@@ -23,19 +24,22 @@ public class GatewayWebsocketComponent extends VertxWebsocketComponent {
 
     private final int maxMessageBytes;
     private final int ingressThreads;
+    private final GatewayMetrics metrics;
 
     /**
      * @param maxMessageBytes largest client message, for the error frame that refuses a larger one
      * @param ingressThreads  threads that run the sockets' lanes (validation and dispatch; nothing blocks long)
+     * @param metrics         hears of each socket opened and closed
      */
-    public GatewayWebsocketComponent(int maxMessageBytes, int ingressThreads) {
+    public GatewayWebsocketComponent(int maxMessageBytes, int ingressThreads, GatewayMetrics metrics) {
         this.maxMessageBytes = maxMessageBytes;
         this.ingressThreads = ingressThreads;
+        this.metrics = metrics;
     }
 
     @Override
     protected VertxWebsocketEndpoint createEndpointInstance(String uri, VertxWebsocketConfiguration configuration) {
-        return new OrderedWebsocketEndpoint(uri, this, configuration, maxMessageBytes, ingressThreads);
+        return new OrderedWebsocketEndpoint(uri, this, configuration, maxMessageBytes, ingressThreads, metrics);
     }
 
     @Override

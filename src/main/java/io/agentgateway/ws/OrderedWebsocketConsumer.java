@@ -8,6 +8,7 @@ import java.util.concurrent.RejectedExecutionException;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.agentgateway.common.ClientSocket;
 import io.agentgateway.common.GatewayHeaders;
+import io.agentgateway.common.GatewayMetrics;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.component.vertx.websocket.VertxWebsocketConstants;
@@ -40,17 +41,23 @@ public class OrderedWebsocketConsumer extends VertxWebsocketConsumer {
     private final Map<String, Connection> connections = new ConcurrentHashMap<>();
     private final int maxMessageBytes;
     private final int ingressThreads;
+    private final GatewayMetrics metrics;
     private ExecutorService pool;
 
-    /** @param client the socket as the routes see it; null for events of a connection that fired no OPEN */
-    private record Connection(SerialLane lane, ServerWebSocket socket, ClientSocket client) {
+    /**
+     * @param client the socket as the routes see it; null for events of a connection that fired no OPEN
+     * @param kind   which protocol the socket speaks, for the connection gauge; null without OPEN
+     */
+    private record Connection(SerialLane lane, ServerWebSocket socket, ClientSocket client,
+                              GatewayMetrics.Socket kind) {
     }
 
     public OrderedWebsocketConsumer(VertxWebsocketEndpoint endpoint, Processor processor, int maxMessageBytes,
-                                    int ingressThreads) {
+                                    int ingressThreads, GatewayMetrics metrics) {
         super(endpoint, processor);
         this.maxMessageBytes = maxMessageBytes;
         this.ingressThreads = ingressThreads;
+        this.metrics = metrics;
     }
 
     @Override
@@ -76,7 +83,9 @@ public class OrderedWebsocketConsumer extends VertxWebsocketConsumer {
         String sessionId = routingContext.pathParam(GatewayHeaders.SESSION_ID);
         ClientSocket client = new VertxClientSocket(webSocket, connectionKey,
                 sessionId != null ? sessionId : connectionKey);
-        connections.put(connectionKey, new Connection(new SerialLane(pool), webSocket, client));
+        GatewayMetrics.Socket kind = sessionId != null ? GatewayMetrics.Socket.CHAT : GatewayMetrics.Socket.JUDGEMENT;
+        connections.put(connectionKey, new Connection(new SerialLane(pool), webSocket, client, kind));
+        metrics.socketOpened(kind);
         super.onOpen(connectionKey, remote, routingContext, webSocket);
     }
 
@@ -124,10 +133,12 @@ public class OrderedWebsocketConsumer extends VertxWebsocketConsumer {
         Connection c = event == VertxWebsocketEvent.CLOSE ? connections.remove(key) : connections.get(key);
         if (c == null) {
             // events without OPEN (fireWebSocketConnectionEvents off) still need a lane
-            c = connections.computeIfAbsent(key, k -> new Connection(new SerialLane(pool), null, null));
+            c = connections.computeIfAbsent(key, k -> new Connection(new SerialLane(pool), null, null, null));
             if (event == VertxWebsocketEvent.CLOSE) {
                 connections.remove(key);
             }
+        } else if (event == VertxWebsocketEvent.CLOSE && c.kind() != null) {
+            metrics.socketClosed(c.kind());
         }
         Connection connection = c;
         if (connection.client() != null) {

@@ -1,5 +1,6 @@
 package io.agentgateway.ws;
 
+import io.agentgateway.common.GatewayMetrics;
 import org.apache.camel.Consumer;
 import org.apache.camel.Processor;
 import org.apache.camel.component.vertx.websocket.VertxWebsocketConfiguration;
@@ -10,12 +11,15 @@ public class OrderedWebsocketEndpoint extends VertxWebsocketEndpoint {
 
     private final int maxMessageBytes;
     private final int ingressThreads;
+    private final GatewayMetrics metrics;
 
     public OrderedWebsocketEndpoint(String uri, GatewayWebsocketComponent component,
-                                    VertxWebsocketConfiguration configuration, int maxMessageBytes, int ingressThreads) {
+                                    VertxWebsocketConfiguration configuration, int maxMessageBytes, int ingressThreads,
+                                    GatewayMetrics metrics) {
         super(uri, component, configuration);
         this.maxMessageBytes = maxMessageBytes;
         this.ingressThreads = ingressThreads;
+        this.metrics = metrics;
     }
 
     @Override
@@ -23,7 +27,7 @@ public class OrderedWebsocketEndpoint extends VertxWebsocketEndpoint {
         if (getConfiguration().isConsumeAsClient()) {
             return super.createConsumer(processor);
         }
-        Consumer consumer = new OrderedWebsocketConsumer(this, processor, maxMessageBytes, ingressThreads);
+        Consumer consumer = new OrderedWebsocketConsumer(this, processor, maxMessageBytes, ingressThreads, metrics);
         configureConsumer(consumer);
         return consumer;
     }

@@ -1,0 +1,85 @@
+package io.agentgateway.config;
+
+import java.util.function.IntSupplier;
+
+import io.agentgateway.common.GatewayMetrics;
+import io.agentgateway.metrics.MicrometerGatewayMetrics;
+import io.agentgateway.metrics.PrometheusScrape;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.apache.camel.CamelContext;
+import org.apache.camel.component.micrometer.MicrometerConstants;
+import org.apache.camel.component.micrometer.eventnotifier.MicrometerRouteEventNotifier;
+import org.apache.camel.component.micrometer.routepolicy.MicrometerRoutePolicyFactory;
+import org.apache.camel.spi.Registry;
+import org.apache.camel.support.service.ServiceSupport;
+
+/**
+ * The metrics behind {@code GET /metrics}: one Prometheus registry per gateway holding Camel's route metrics
+ * (camel-micrometer's route policy on every route, and its route event notifier), the JVM's, and the gateway's own
+ * ({@link MicrometerGatewayMetrics}). Binds {@code metricsRegistry} (the name camel-micrometer looks up, so a
+ * {@code micrometer:} endpoint in a YAML route records into the same registry), {@code metricsScrape} (the route's
+ * step) and {@code gatewayMetrics}.
+ * <p>
+ * Not camel-main's {@code camel.metrics.*}: those need camel-micrometer-prometheus, which brings
+ * camel-platform-http-main and its own server, and the gateway runs its own ({@code http/GatewayHttpServer}).
+ */
+final class MetricsBeans {
+
+    private MetricsBeans() {
+    }
+
+    /**
+     * Must run before routes are added: the route policy factory applies to routes created after it.
+     *
+     * @param activeAnswers answers streaming on this instance, for the gateway_answers_active gauge
+     */
+    static GatewayMetrics install(CamelContext context, IntSupplier activeAnswers) throws Exception {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        Registry beans = context.getRegistry();
+        beans.bind(MicrometerConstants.METRICS_REGISTRY_NAME, MeterRegistry.class, registry);
+        beans.bind("metricsScrape", new PrometheusScrape(registry));
+
+        MicrometerRoutePolicyFactory routes = new MicrometerRoutePolicyFactory();
+        routes.setMeterRegistry(registry);
+        context.addRoutePolicyFactory(routes);
+        MicrometerRouteEventNotifier routeEvents = new MicrometerRouteEventNotifier();
+        routeEvents.setMeterRegistry(registry);
+        context.getManagementStrategy().addEventNotifier(routeEvents);
+
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        JvmGcMetrics gc = new JvmGcMetrics();
+        gc.bindTo(registry);
+        context.addService(new Closer(gc, registry));
+
+        GatewayMetrics metrics = new MicrometerGatewayMetrics(registry, activeAnswers);
+        beans.bind("gatewayMetrics", GatewayMetrics.class, metrics);
+        return metrics;
+    }
+
+    /** Stops the GC listener and the registry with the gateway (tests start many gateways in one JVM). */
+    private static final class Closer extends ServiceSupport {
+        private final JvmGcMetrics gc;
+        private final MeterRegistry registry;
+
+        Closer(JvmGcMetrics gc, MeterRegistry registry) {
+            this.gc = gc;
+            this.registry = registry;
+        }
+
+        @Override
+        protected void doStop() {
+            gc.close();
+            registry.close();
+        }
+    }
+}

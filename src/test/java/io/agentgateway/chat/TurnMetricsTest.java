@@ -1,0 +1,160 @@
+package io.agentgateway.chat;
+
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentgateway.common.ClientSocket;
+import io.agentgateway.common.GatewayMetrics;
+import io.agentgateway.common.GatewayMetrics.AgentError;
+import io.agentgateway.common.GatewayMetrics.AnswerOutcome;
+import io.agentgateway.common.ServerFrames;
+import org.apache.camel.CamelExchangeException;
+import org.apache.camel.http.base.HttpOperationFailedException;
+import org.apache.hc.client5.http.ConnectTimeoutException;
+import org.junit.jupiter.api.Test;
+import org.springframework.dao.QueryTimeoutException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** What a turn tells {@link GatewayMetrics}, and how a failure's cause becomes an agent-error kind. */
+class TurnMetricsTest {
+
+    private final Recording metrics = new Recording();
+    private final ServerFrames frames = new ServerFrames(new ObjectMapper());
+
+    @Test
+    void eachTokenIsTimedFromTheMessageThenFromThePreviousToken() {
+        Turn turn = turn();
+        turn.emit("a");
+        turn.emit("b");
+        turn.emit("c");
+        turn.complete();
+        turn.emit("late");
+        assertThat(metrics.firsts).containsExactly(true, false, false);
+        assertThat(metrics.nanos).allSatisfy(n -> assertThat(n).isNotNegative());
+        assertThat(metrics.outcomes).containsExactly(AnswerOutcome.COMPLETED);
+    }
+
+    @Test
+    void aTurnEndsOnceWhicheverWayComesFirst() {
+        Turn cancelled = turn();
+        cancelled.cancel();
+        cancelled.fail("too late");
+        cancelled.abandon();
+        Turn failed = turn();
+        failed.fail("agent down");
+        failed.complete();
+        Turn abandoned = turn();
+        abandoned.abandon();
+        abandoned.cancel();
+        assertThat(metrics.outcomes)
+                .containsExactly(AnswerOutcome.CANCELLED, AnswerOutcome.FAILED, AnswerOutcome.ABANDONED);
+        assertThat(metrics.firsts).isEmpty();
+    }
+
+    @Test
+    void failuresAreSortedIntoKinds() {
+        AgentFailures failures = new AgentFailures(Duration.ofSeconds(30));
+        assertThat(failures.kind(new CamelExchangeException("wrapped", null, new ConnectException("Connection refused"))))
+                .isEqualTo(AgentError.REFUSED);
+        assertThat(failures.kind(new HttpOperationFailedException("http://agent", 500, "Server Error", null, Map.of(), "")))
+                .isEqualTo(AgentError.STATUS);
+        assertThat(failures.kind(new SocketTimeoutException("Read timed out"))).isEqualTo(AgentError.TIMEOUT);
+        assertThat(failures.kind(new ConnectTimeoutException("connect timed out"))).isEqualTo(AgentError.TIMEOUT);
+        assertThat(failures.kind(new AgentStreamException("Agent sent a malformed stream: not JSON: 'x'")))
+                .isEqualTo(AgentError.MALFORMED);
+        assertThat(failures.kind(new AgentStreamException("Agent reported an error: overloaded")))
+                .isEqualTo(AgentError.OTHER);
+        assertThat(failures.kind(new QueryTimeoutException("redis"))).isEqualTo(AgentError.OTHER);
+        assertThat(failures.kind(new IllegalStateException("bug"))).isEqualTo(AgentError.OTHER);
+    }
+
+    private Turn turn() {
+        return new Turn("s", "hi", new QuietStream(), frames, 1 << 20, t -> { }, (t, answer) -> { }, metrics);
+    }
+
+    private static final class Recording implements GatewayMetrics {
+        final List<Boolean> firsts = new ArrayList<>();
+        final List<Long> nanos = new ArrayList<>();
+        final List<AnswerOutcome> outcomes = new ArrayList<>();
+
+        @Override
+        public void token(boolean first, long nanosSinceMessageOrPreviousToken) {
+            firsts.add(first);
+            nanos.add(nanosSinceMessageOrPreviousToken);
+        }
+
+        @Override
+        public void answerEnded(AnswerOutcome outcome) {
+            outcomes.add(outcome);
+        }
+
+        @Override
+        public void socketOpened(Socket socket) {
+        }
+
+        @Override
+        public void socketClosed(Socket socket) {
+        }
+
+        @Override
+        public void agentError(AgentError kind) {
+        }
+
+        @Override
+        public void toolCallAnswered(int status) {
+        }
+
+        @Override
+        public void judgementReply(JudgementReply type) {
+        }
+
+        @Override
+        public void resumed(boolean recovered) {
+        }
+    }
+
+    /** A session stream that takes every frame and holds nothing. */
+    private static final class QuietStream implements io.agentgateway.session.SessionStreams {
+        private long seq;
+
+        @Override
+        public synchronized long append(String sessionId, java.util.function.LongFunction<String> frame) {
+            frame.apply(seq);
+            return seq++;
+        }
+
+        @Override
+        public java.util.Optional<Resumption> attach(ClientSocket socket, java.util.OptionalLong lastSeq) {
+            return java.util.Optional.empty();
+        }
+
+        @Override
+        public void detach(ClientSocket socket) {
+        }
+
+        @Override
+        public void awaitCapacity(String sessionId, Duration recheck, java.util.function.BooleanSupplier stop) {
+        }
+
+        @Override
+        public boolean claim(String sessionId, String identity) {
+            return true;
+        }
+
+        @Override
+        public boolean hasReader(String sessionId) {
+            return false;
+        }
+
+        @Override
+        public int size() {
+            return 0;
+        }
+    }
+}
