@@ -1,5 +1,7 @@
 package io.agentgateway.chat;
 
+import java.util.Optional;
+
 import io.agentgateway.common.ClientFrame;
 import io.agentgateway.common.ClientSocket;
 import io.agentgateway.common.FrameRejected;
@@ -19,13 +21,19 @@ public class TurnControl implements SessionListener {
     private final ConversationHistory history;
     private final ServerFrames frames;
     private final int maxStreams;
+    private final AnswerLimits answerLimits;
 
-    /** @param maxStreams answers streaming at once on this instance, past which a new one is refused */
-    public TurnControl(StreamRegistry streams, ConversationHistory history, ServerFrames frames, int maxStreams) {
+    /**
+     * @param maxStreams   answers streaming at once on this instance, past which a new one is refused
+     * @param answerLimits answers streaming at once per application (identity), past which a new one is refused
+     */
+    public TurnControl(StreamRegistry streams, ConversationHistory history, ServerFrames frames, int maxStreams,
+                       AnswerLimits answerLimits) {
         this.streams = streams;
         this.history = history;
         this.frames = frames;
         this.maxStreams = maxStreams;
+        this.answerLimits = answerLimits;
     }
 
     /** Begins a turn for the frame's {@code user_message} and puts it on the exchange. */
@@ -36,12 +44,30 @@ public class TurnControl implements SessionListener {
         if (streams.active() >= maxStreams) {
             throw new FrameRejected("Gateway busy: too many answers streaming, try again shortly");
         }
-        Turn turn = new Turn(socket, message.content(), frames, streams::end, this::record);
+        if (streams.current(socket.sessionId()).isPresent()) {
+            throw alreadyStreaming(); // before the per-app count, which that answer is part of
+        }
+        // no identity (auth off): not limited per application, only by maxStreams above
+        Optional<String> identity = Optional.ofNullable(
+                exchange.getMessage().getHeader(GatewayHeaders.IDENTITY, String.class));
+        AnswerLimits.Slot slot = answerLimits.tryAcquire(identity).orElseThrow(() -> new FrameRejected(
+                "Too many answers streaming for this application: the limit is " + answerLimits.maxPerIdentity()
+                + " at once (GATEWAY__MAX_ANSWERS_PER_APP); try again when one ends"));
+        // the slot frees when the turn ends, however it ends (completed, failed, cancelled, abandoned)
+        Turn turn = new Turn(socket, message.content(), frames, t -> {
+            streams.end(t);
+            slot.release();
+        }, this::record);
         if (!streams.begin(turn)) {
-            throw new FrameRejected("An answer is already streaming for this session: wait for is_final "
-                                    + "or send {\"type\": \"cancel\"}");
+            slot.release();
+            throw alreadyStreaming();
         }
         exchange.setProperty(GatewayHeaders.TURN, turn);
+    }
+
+    private static FrameRejected alreadyStreaming() {
+        return new FrameRejected("An answer is already streaming for this session: wait for is_final "
+                                 + "or send {\"type\": \"cancel\"}");
     }
 
     @Handler

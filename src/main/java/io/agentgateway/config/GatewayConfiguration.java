@@ -12,9 +12,11 @@ import io.agentgateway.auth.TokenVerifier;
 import io.agentgateway.chat.AgentFailures;
 import io.agentgateway.chat.AgentRequestBuilder;
 import io.agentgateway.chat.AgentStreamRelay;
+import io.agentgateway.chat.AnswerLimits;
 import io.agentgateway.chat.ChatJobBuilder;
 import io.agentgateway.chat.ChatReplies;
 import io.agentgateway.chat.ConversationHistory;
+import io.agentgateway.chat.InMemoryAnswerLimits;
 import io.agentgateway.chat.InMemoryConversationHistory;
 import io.agentgateway.chat.InMemoryQueuedTurns;
 import io.agentgateway.chat.InMemoryStreamRegistry;
@@ -50,6 +52,7 @@ import io.agentgateway.tool.ToolRequestParser;
 import io.agentgateway.tool.ToolResults;
 import io.agentgateway.ws.FrameErrors;
 import io.agentgateway.ws.FrameParser;
+import io.agentgateway.ws.FrameRate;
 import io.agentgateway.ws.FrameValidator;
 import io.agentgateway.ws.GatewayWebsocketComponent;
 import io.agentgateway.ws.ProtocolStrictness;
@@ -115,10 +118,12 @@ public class GatewayConfiguration implements CamelConfiguration {
         AgentFailures failures = new AgentFailures(settings.requestTimeout());
         StreamRegistry streams = new InMemoryStreamRegistry();
         ConversationHistory history = new InMemoryConversationHistory(settings.historyMaxMessages());
-        TurnControl turnControl = new TurnControl(streams, history, frames, settings.agentMaxStreams());
+        AnswerLimits answerLimits = new InMemoryAnswerLimits(settings.maxAnswersPerApp());
+        TurnControl turnControl = new TurnControl(streams, history, frames, settings.agentMaxStreams(), answerLimits);
         QueueJobs jobs = new QueueJobs(mapper, settings.replyChannel(), Clock.systemUTC());
         QueuedTurns queuedTurns = new InMemoryQueuedTurns(vertx, settings.requestTimeout(), failures);
         registry.bind("streamRegistry", StreamRegistry.class, streams);
+        registry.bind("answerLimits", AnswerLimits.class, answerLimits);
         registry.bind("conversationHistory", ConversationHistory.class, history);
         registry.bind("queuedTurns", QueuedTurns.class, queuedTurns);
         registry.bind("turnControl", turnControl);
@@ -186,7 +191,8 @@ public class GatewayConfiguration implements CamelConfiguration {
         engine.setCamelContext(context);
         registry.bind(PlatformHttpConstants.PLATFORM_HTTP_ENGINE_NAME, PlatformHttpEngine.class, engine);
         context.addComponent("vertx-websocket",
-                new GatewayWebsocketComponent(settings.wsMaxMessageBytes(), settings.wsIngressThreads()));
+                new GatewayWebsocketComponent(settings.wsMaxMessageBytes(), settings.wsIngressThreads(),
+                        new FrameRate(settings.wsMaxFramesPerSecond(), settings.wsFloodWindow())));
 
         VertxPlatformHttpServerConfiguration server = new VertxPlatformHttpServerConfiguration();
         server.getCors().setEnabled(true);

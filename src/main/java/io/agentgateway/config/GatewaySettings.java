@@ -45,6 +45,9 @@ import org.apache.camel.spi.PropertiesComponent;
  * @param maxConnectionsPerApp WebSocket connections one identity (appid or JWT sub) holds at once; more get 429
  * @param wsPingInterval    client silence after which a WebSocket is pinged
  * @param wsIdleTimeout     client silence (no byte, no pong) after which a WebSocket is closed with 1001
+ * @param maxAnswersPerApp  answers one identity (appid or JWT sub) streams at once on this instance; more are refused
+ * @param wsMaxFramesPerSecond messages one WebSocket may send a second (also the burst); more are refused
+ * @param wsFloodWindow     how long a WebSocket may keep going over that rate before it is closed with 1008
  */
 public record GatewaySettings(
         String host,
@@ -78,7 +81,10 @@ public record GatewaySettings(
         int maxConnections,
         int maxConnectionsPerApp,
         Duration wsPingInterval,
-        Duration wsIdleTimeout) {
+        Duration wsIdleTimeout,
+        int maxAnswersPerApp,
+        int wsMaxFramesPerSecond,
+        Duration wsFloodWindow) {
 
     /** Where Redis is: REDIS_HOST, REDIS_PORT, REDIS_DB, REDIS_PASSWORD. */
     public record Redis(String host, int port, int db, Optional<String> password) {
@@ -149,7 +155,11 @@ public record GatewaySettings(
                 r.integerOr("gateway.ws.max-connections-per-app", "GATEWAY__MAX_CONNECTIONS_PER_APP", 1_000, 1,
                         10_000_000),
                 r.seconds("gateway.ws.ping-interval", "GATEWAY__WS_PING_INTERVAL"),
-                r.seconds("gateway.ws.idle-timeout", "GATEWAY__WS_IDLE_TIMEOUT"));
+                r.seconds("gateway.ws.idle-timeout", "GATEWAY__WS_IDLE_TIMEOUT"),
+                r.integerOr("gateway.chat.max-answers-per-app", "GATEWAY__MAX_ANSWERS_PER_APP", 100, 1, 1_000_000),
+                r.integerOr("gateway.ws.max-frames-per-second", "GATEWAY__WS_MAX_FRAMES_PER_SECOND", 50, 1,
+                        1_000_000),
+                r.secondsOr("gateway.ws.flood-window", "GATEWAY__WS_FLOOD_WINDOW", Duration.ofSeconds(10)));
     }
 
     /** The idle timeout must leave room for at least one ping the client can answer. */
@@ -279,6 +289,11 @@ public record GatewaySettings(
                 throw invalid(key, env, v, "must be a number of seconds above 0 and at most 86400");
             }
             return Duration.ofMillis(Math.max(1, Math.round(s * 1000)));
+        }
+
+        /** Like {@link #seconds}, with {@code fallback} when the key is unset. */
+        Duration secondsOr(String key, String env, Duration fallback) {
+            return raw(key).isEmpty() ? fallback : seconds(key, env);
         }
 
         Optional<URI> url(String key, String env) {

@@ -23,19 +23,23 @@ public class GatewayWebsocketComponent extends VertxWebsocketComponent {
 
     private final int maxMessageBytes;
     private final int ingressThreads;
+    private final FrameRate frameRate;
 
     /**
      * @param maxMessageBytes largest client message, for the error frame that refuses a larger one
      * @param ingressThreads  threads that run the sockets' lanes (validation and dispatch; nothing blocks long)
+     * @param frameRate       messages per second each socket may send, and when a flooding socket is closed
      */
-    public GatewayWebsocketComponent(int maxMessageBytes, int ingressThreads) {
+    public GatewayWebsocketComponent(int maxMessageBytes, int ingressThreads, FrameRate frameRate) {
         this.maxMessageBytes = maxMessageBytes;
         this.ingressThreads = ingressThreads;
+        this.frameRate = frameRate;
     }
 
     @Override
     protected VertxWebsocketEndpoint createEndpointInstance(String uri, VertxWebsocketConfiguration configuration) {
-        return new OrderedWebsocketEndpoint(uri, this, configuration, maxMessageBytes, ingressThreads);
+        return new OrderedWebsocketEndpoint(uri, this, configuration, maxMessageBytes, ingressThreads,
+                frameRate);
     }
 
     @Override

@@ -10,12 +10,15 @@ public class OrderedWebsocketEndpoint extends VertxWebsocketEndpoint {
 
     private final int maxMessageBytes;
     private final int ingressThreads;
+    private final FrameRate frameRate;
 
     public OrderedWebsocketEndpoint(String uri, GatewayWebsocketComponent component,
-                                    VertxWebsocketConfiguration configuration, int maxMessageBytes, int ingressThreads) {
+                                    VertxWebsocketConfiguration configuration, int maxMessageBytes, int ingressThreads,
+                                    FrameRate frameRate) {
         super(uri, component, configuration);
         this.maxMessageBytes = maxMessageBytes;
         this.ingressThreads = ingressThreads;
+        this.frameRate = frameRate;
     }
 
     @Override
@@ -23,7 +26,8 @@ public class OrderedWebsocketEndpoint extends VertxWebsocketEndpoint {
         if (getConfiguration().isConsumeAsClient()) {
             return super.createConsumer(processor);
         }
-        Consumer consumer = new OrderedWebsocketConsumer(this, processor, maxMessageBytes, ingressThreads);
+        Consumer consumer = new OrderedWebsocketConsumer(this, processor, maxMessageBytes, ingressThreads,
+                frameRate);
         configureConsumer(consumer);
         return consumer;
     }

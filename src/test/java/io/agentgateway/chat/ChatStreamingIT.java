@@ -23,7 +23,9 @@ class ChatStreamingIT extends GatewayWithAgent {
 
     @Override
     protected RunningGateway.Builder configure(RunningGateway.Builder builder) {
-        return builder.property("gateway.request-timeout", "2");
+        // framesOfOneSocketAreHandledInTheOrderSent sends 300 frames at once: above the default frame rate (50/s)
+        return builder.property("gateway.request-timeout", "2")
+                .property("gateway.ws.max-frames-per-second", "10000");
     }
 
     @Test
