@@ -2,6 +2,7 @@ package io.agentgateway.chat;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.agentgateway.common.ClientFrame;
@@ -28,8 +29,13 @@ public class TurnControl implements SessionListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(TurnControl.class);
 
-    /** What a turn needs to know beyond its own state. */
-    public record Limits(int maxStreams, long maxAnswerBytes, Duration resumeGrace) {
+    /**
+     * What a turn needs to know beyond its own state.
+     *
+     * @param maxStreams   answers streaming at once on this instance, past which a new one is refused
+     * @param answerLimits answers streaming at once per application (identity), past which a new one is refused
+     */
+    public record Limits(int maxStreams, AnswerLimits answerLimits, long maxAnswerBytes, Duration resumeGrace) {
     }
 
     private final Vertx vertx;
@@ -64,13 +70,32 @@ public class TurnControl implements SessionListener {
         if (streams.active() >= limits.maxStreams()) {
             throw new FrameRejected("Gateway busy: too many answers streaming, try again shortly");
         }
+        if (streams.current(socket.sessionId()).isPresent()) {
+            throw alreadyStreaming(); // before the per-app count, which that answer is part of
+        }
+        // no identity (auth off): not limited per application, only by maxStreams above
+        Optional<String> identity = Optional.ofNullable(
+                exchange.getMessage().getHeader(GatewayHeaders.IDENTITY, String.class));
+        AnswerLimits answerLimits = limits.answerLimits();
+        AnswerLimits.Slot slot = answerLimits.tryAcquire(identity).orElseThrow(() -> new FrameRejected(
+                "Too many answers streaming for this application: the limit is " + answerLimits.maxPerIdentity()
+                + " at once (GATEWAY__MAX_ANSWERS_PER_APP); try again when one ends"));
+        // the slot frees when the turn ends, however it ends (completed, failed, cancelled, abandoned)
         Turn turn = new Turn(socket.sessionId(), message.content(), sessionStreams, frames, limits.maxAnswerBytes(),
-                streams::end, this::record, metrics);
+                t -> {
+                    streams.end(t);
+                    slot.release();
+                }, this::record, metrics);
         if (!streams.begin(turn)) {
-            throw new FrameRejected("An answer is already streaming for this session: wait for is_final "
-                                    + "or send {\"type\": \"cancel\"}");
+            slot.release();
+            throw alreadyStreaming();
         }
         exchange.setProperty(GatewayHeaders.TURN, turn);
+    }
+
+    private static FrameRejected alreadyStreaming() {
+        return new FrameRejected("An answer is already streaming for this session: wait for is_final "
+                                 + "or send {\"type\": \"cancel\"}");
     }
 
     /** Cancels the session's answer, whichever socket of the session started it. */

@@ -13,9 +13,11 @@ import io.agentgateway.auth.TokenVerifier;
 import io.agentgateway.chat.AgentFailures;
 import io.agentgateway.chat.AgentRequestBuilder;
 import io.agentgateway.chat.AgentStreamRelay;
+import io.agentgateway.chat.AnswerLimits;
 import io.agentgateway.chat.ChatJobBuilder;
 import io.agentgateway.chat.ChatReplies;
 import io.agentgateway.chat.ConversationHistory;
+import io.agentgateway.chat.InMemoryAnswerLimits;
 import io.agentgateway.chat.InMemoryConversationHistory;
 import io.agentgateway.chat.InMemoryQueuedTurns;
 import io.agentgateway.chat.InMemoryStreamRegistry;
@@ -55,6 +57,7 @@ import io.agentgateway.tool.ToolRequestParser;
 import io.agentgateway.tool.ToolResults;
 import io.agentgateway.ws.FrameErrors;
 import io.agentgateway.ws.FrameParser;
+import io.agentgateway.ws.FrameRate;
 import io.agentgateway.ws.FrameValidator;
 import io.agentgateway.ws.GatewayWebsocketComponent;
 import io.agentgateway.ws.ProtocolStrictness;
@@ -127,11 +130,14 @@ public class GatewayConfiguration implements CamelConfiguration {
         // metrics: GET /metrics (Camel's route metrics and the gateway's own); the features see only GatewayMetrics
         GatewayMetrics metrics = MetricsBeans.install(context, streams::active);
         ConversationHistory history = new InMemoryConversationHistory(settings.historyMaxMessages());
+        AnswerLimits answerLimits = new InMemoryAnswerLimits(settings.maxAnswersPerApp());
         TurnControl turnControl = new TurnControl(vertx, streams, sessionStreams, sessions, history, frames,
-                new TurnControl.Limits(settings.agentMaxStreams(), settings.maxAnswerBytes(), settings.resumeGrace()), metrics);
+                new TurnControl.Limits(settings.agentMaxStreams(), answerLimits, settings.maxAnswerBytes(),
+                        settings.resumeGrace()), metrics);
         QueueJobs jobs = new QueueJobs(mapper, settings.replyChannel(), Clock.systemUTC());
         QueuedTurns queuedTurns = new InMemoryQueuedTurns(vertx, settings.requestTimeout(), failures, metrics);
         registry.bind("streamRegistry", StreamRegistry.class, streams);
+        registry.bind("answerLimits", AnswerLimits.class, answerLimits);
         registry.bind("conversationHistory", ConversationHistory.class, history);
         registry.bind("queuedTurns", QueuedTurns.class, queuedTurns);
         registry.bind("turnControl", turnControl);
@@ -200,7 +206,8 @@ public class GatewayConfiguration implements CamelConfiguration {
         engine.setCamelContext(context);
         registry.bind(PlatformHttpConstants.PLATFORM_HTTP_ENGINE_NAME, PlatformHttpEngine.class, engine);
         context.addComponent("vertx-websocket",
-                new GatewayWebsocketComponent(settings.wsMaxMessageBytes(), settings.wsIngressThreads(), metrics));
+                new GatewayWebsocketComponent(settings.wsMaxMessageBytes(), settings.wsIngressThreads(), metrics,
+                        new FrameRate(settings.wsMaxFramesPerSecond(), settings.wsFloodWindow())));
 
         VertxPlatformHttpServerConfiguration server = new VertxPlatformHttpServerConfiguration();
         server.getCors().setEnabled(true);

@@ -51,6 +51,9 @@ import org.apache.camel.spi.PropertiesComponent;
  * @param slowClientTimeout how long a socket may make no progress while frames wait for it before it is closed (4008)
  * @param maxAnswerBytes    longest answer; a longer one fails and the agent call is cut off
  * @param jsonLogs          logs are JSON lines (chosen by logback at launch, see {@link LogFormatProperty}; checked here)
+ * @param maxAnswersPerApp  answers one identity (appid or JWT sub) streams at once on this instance; more are refused
+ * @param wsMaxFramesPerSecond messages one WebSocket may send a second (also the burst); more are refused
+ * @param wsFloodWindow     how long a WebSocket may keep going over that rate before it is closed with 1008
  */
 public record GatewaySettings(
         String host,
@@ -90,7 +93,10 @@ public record GatewaySettings(
         Duration sessionTtl,
         int sessionBufferBytes,
         Duration slowClientTimeout,
-        long maxAnswerBytes) {
+        long maxAnswerBytes,
+        int maxAnswersPerApp,
+        int wsMaxFramesPerSecond,
+        Duration wsFloodWindow) {
 
     /** Where Redis is: REDIS_HOST, REDIS_PORT, REDIS_DB, REDIS_PASSWORD. */
     public record Redis(String host, int port, int db, Optional<String> password) {
@@ -168,7 +174,11 @@ public record GatewaySettings(
                 r.seconds("gateway.session.ttl", "GATEWAY__SESSION_TTL"),
                 r.integer("gateway.session.buffer-bytes", "GATEWAY__SESSION_BUFFER_BYTES", 1024, 1 << 30),
                 r.seconds("gateway.session.slow-client-timeout", "GATEWAY__SLOW_CLIENT_TIMEOUT"),
-                r.integer("gateway.session.max-answer-bytes", "GATEWAY__MAX_ANSWER_BYTES", 1, Integer.MAX_VALUE));
+                r.integer("gateway.session.max-answer-bytes", "GATEWAY__MAX_ANSWER_BYTES", 1, Integer.MAX_VALUE),
+                r.integerOr("gateway.chat.max-answers-per-app", "GATEWAY__MAX_ANSWERS_PER_APP", 100, 1, 1_000_000),
+                r.integerOr("gateway.ws.max-frames-per-second", "GATEWAY__WS_MAX_FRAMES_PER_SECOND", 50, 1,
+                        1_000_000),
+                r.secondsOr("gateway.ws.flood-window", "GATEWAY__WS_FLOOD_WINDOW", Duration.ofSeconds(10)));
     }
 
     /** The idle timeout must leave room for at least one ping the client can answer. */
@@ -311,6 +321,11 @@ public record GatewaySettings(
                 throw invalid(key, env, v, "must be a number of seconds above 0 and at most 86400");
             }
             return Duration.ofMillis(Math.max(1, Math.round(s * 1000)));
+        }
+
+        /** Like {@link #seconds}, with {@code fallback} when the key is unset. */
+        Duration secondsOr(String key, String env, Duration fallback) {
+            return raw(key).isEmpty() ? fallback : seconds(key, env);
         }
 
         Optional<URI> url(String key, String env) {

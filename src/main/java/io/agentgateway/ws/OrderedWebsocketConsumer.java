@@ -31,6 +31,14 @@ import org.slf4j.LoggerFactory;
  * It also answers a message over the size limit (which Vert.x drops, telling only the exception handler)
  * with an error frame, and pauses a socket whose lane is backed up so a flooding client cannot queue without
  * bound.
+ * <p>
+ * <b>Frame rate.</b> Each message (text or binary) is checked against the socket's {@link FrameRateLimit} on the
+ * event loop, before an exchange is made: O(1), no lock, nothing blocks. A message over the rate is not processed
+ * and gets {@code {"error": ...}} at once, written from the event loop; so it may reach the client before the
+ * answers to messages it sent earlier, which are still on the lane. The refusal is dropped, not queued, when the
+ * socket's write queue is full ({@code writeQueueFull()}): a flooder that does not read cannot make the gateway
+ * buffer refusals for it. A socket that keeps going over the rate for the flood window is closed with 1008.
+ * Refused messages never reach the lane, so the ingress threads that serve other sockets do no work for them.
  */
 public class OrderedWebsocketConsumer extends VertxWebsocketConsumer {
 
@@ -42,22 +50,27 @@ public class OrderedWebsocketConsumer extends VertxWebsocketConsumer {
     private final int maxMessageBytes;
     private final int ingressThreads;
     private final GatewayMetrics metrics;
+    private final FrameRate frameRate;
+    private final String rateRefusal;
     private ExecutorService pool;
 
     /**
      * @param client the socket as the routes see it; null for events of a connection that fired no OPEN
      * @param kind   which protocol the socket speaks, for the connection gauge; null without OPEN
+     * @param rate   the socket's frame rate, used on its event loop only; null for a connection that fired no OPEN
      */
     private record Connection(SerialLane lane, ServerWebSocket socket, ClientSocket client,
-                              GatewayMetrics.Socket kind) {
+                              GatewayMetrics.Socket kind, FrameRateLimit rate) {
     }
 
     public OrderedWebsocketConsumer(VertxWebsocketEndpoint endpoint, Processor processor, int maxMessageBytes,
-                                    int ingressThreads, GatewayMetrics metrics) {
+                                    int ingressThreads, GatewayMetrics metrics, FrameRate frameRate) {
         super(endpoint, processor);
         this.maxMessageBytes = maxMessageBytes;
         this.ingressThreads = ingressThreads;
         this.metrics = metrics;
+        this.frameRate = frameRate;
+        this.rateRefusal = JsonNodeFactory.instance.objectNode().put("error", frameRate.refusal()).toString();
     }
 
     @Override
@@ -84,9 +97,46 @@ public class OrderedWebsocketConsumer extends VertxWebsocketConsumer {
         ClientSocket client = new VertxClientSocket(webSocket, connectionKey,
                 sessionId != null ? sessionId : connectionKey);
         GatewayMetrics.Socket kind = sessionId != null ? GatewayMetrics.Socket.CHAT : GatewayMetrics.Socket.JUDGEMENT;
-        connections.put(connectionKey, new Connection(new SerialLane(pool), webSocket, client, kind));
+        connections.put(connectionKey, new Connection(new SerialLane(pool), webSocket, client, kind,
+                frameRate.start(System.nanoTime())));
         metrics.socketOpened(kind);
         super.onOpen(connectionKey, remote, routingContext, webSocket);
+    }
+
+    /** On the socket's event loop: the frame rate is checked before the message becomes an exchange. */
+    @Override
+    public void onMessage(String connectionKey, Object message, SocketAddress remote, RoutingContext routingContext) {
+        Connection c = connections.get(connectionKey);
+        if (c != null && c.rate() != null) {
+            switch (c.rate().onFrame(System.nanoTime())) {
+                case ACCEPT -> { }
+                case REFUSE -> {
+                    refuseOverRate(c.socket());
+                    return;
+                }
+                case CLOSE -> {
+                    LOG.debug("WebSocket {} closed with 1008: over {} frames per second for {}", connectionKey,
+                            frameRate.perSecond(), frameRate.floodWindow());
+                    c.socket().close(FrameRate.POLICY_VIOLATION, frameRate.closeReason());
+                    return;
+                }
+                case DROP -> {
+                    return;
+                }
+            }
+        }
+        super.onMessage(connectionKey, message, remote, routingContext);
+    }
+
+    /** Tells the client, unless its write queue is full: then the refusal is dropped rather than buffered. */
+    private void refuseOverRate(ServerWebSocket socket) {
+        try {
+            if (!socket.isClosed() && !socket.writeQueueFull()) {
+                socket.writeTextMessage(rateRefusal);
+            }
+        } catch (IllegalStateException closedMeanwhile) {
+            // nothing to tell a closed socket
+        }
     }
 
     @Override
@@ -133,7 +183,7 @@ public class OrderedWebsocketConsumer extends VertxWebsocketConsumer {
         Connection c = event == VertxWebsocketEvent.CLOSE ? connections.remove(key) : connections.get(key);
         if (c == null) {
             // events without OPEN (fireWebSocketConnectionEvents off) still need a lane
-            c = connections.computeIfAbsent(key, k -> new Connection(new SerialLane(pool), null, null, null));
+            c = connections.computeIfAbsent(key, k -> new Connection(new SerialLane(pool), null, null, null, null));
             if (event == VertxWebsocketEvent.CLOSE) {
                 connections.remove(key);
             }

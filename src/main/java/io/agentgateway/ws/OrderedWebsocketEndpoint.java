@@ -12,14 +12,16 @@ public class OrderedWebsocketEndpoint extends VertxWebsocketEndpoint {
     private final int maxMessageBytes;
     private final int ingressThreads;
     private final GatewayMetrics metrics;
+    private final FrameRate frameRate;
 
     public OrderedWebsocketEndpoint(String uri, GatewayWebsocketComponent component,
                                     VertxWebsocketConfiguration configuration, int maxMessageBytes, int ingressThreads,
-                                    GatewayMetrics metrics) {
+                                    GatewayMetrics metrics, FrameRate frameRate) {
         super(uri, component, configuration);
         this.maxMessageBytes = maxMessageBytes;
         this.ingressThreads = ingressThreads;
         this.metrics = metrics;
+        this.frameRate = frameRate;
     }
 
     @Override
@@ -27,7 +29,8 @@ public class OrderedWebsocketEndpoint extends VertxWebsocketEndpoint {
         if (getConfiguration().isConsumeAsClient()) {
             return super.createConsumer(processor);
         }
-        Consumer consumer = new OrderedWebsocketConsumer(this, processor, maxMessageBytes, ingressThreads, metrics);
+        Consumer consumer = new OrderedWebsocketConsumer(this, processor, maxMessageBytes, ingressThreads, metrics,
+                frameRate);
         configureConsumer(consumer);
         return consumer;
     }

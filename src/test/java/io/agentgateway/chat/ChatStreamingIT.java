@@ -23,8 +23,10 @@ class ChatStreamingIT extends GatewayWithAgent {
 
     @Override
     protected RunningGateway.Builder configure(RunningGateway.Builder builder) {
-        // no resume grace: a client that disconnects is gone, and its answer is cut off at once
-        return builder.property("gateway.request-timeout", "2").property("gateway.session.resume-grace", "0");
+        // no resume grace: a client that disconnects is gone, and its answer is cut off at once;
+        // framesOfOneSocketAreHandledInTheOrderSent sends 300 frames at once: above the default frame rate (50/s)
+        return builder.property("gateway.request-timeout", "2").property("gateway.session.resume-grace", "0")
+                .property("gateway.ws.max-frames-per-second", "10000");
     }
 
     @Test

@@ -170,6 +170,27 @@ class GatewaySettingsTest {
                 + "longer than GATEWAY__WS_PING_INTERVAL (25.0)");
     }
 
+    @Test
+    void answerAndFrameRateLimitsDefaultsAndChecks() {
+        GatewaySettings s = load(defaults());
+        assertThat(s.maxAnswersPerApp()).isEqualTo(100);
+        assertThat(s.wsMaxFramesPerSecond()).isEqualTo(50);
+        assertThat(s.wsFloodWindow()).isEqualTo(Duration.ofSeconds(10));
+        Map<String, String> set = defaults();
+        set.put("gateway.chat.max-answers-per-app", "7");
+        set.put("gateway.ws.max-frames-per-second", "200");
+        set.put("gateway.ws.flood-window", "2.5");
+        GatewaySettings t = load(set);
+        assertThat(t.maxAnswersPerApp()).isEqualTo(7);
+        assertThat(t.wsMaxFramesPerSecond()).isEqualTo(200);
+        assertThat(t.wsFloodWindow()).isEqualTo(Duration.ofMillis(2500));
+        assertBad("gateway.chat.max-answers-per-app", "0",
+                "GATEWAY__MAX_ANSWERS_PER_APP (gateway.chat.max-answers-per-app) = '0' must be between 1 and");
+        assertBad("gateway.ws.max-frames-per-second", "fast",
+                "GATEWAY__WS_MAX_FRAMES_PER_SECOND (gateway.ws.max-frames-per-second) = 'fast' is not a whole number");
+        assertBad("gateway.ws.flood-window", "-1", "GATEWAY__WS_FLOOD_WINDOW (gateway.ws.flood-window) = '-1' must be");
+    }
+
     private static void assertBad(String key, String value, String message) {
         Map<String, String> m = defaults();
         m.put(key, value);
