@@ -11,7 +11,9 @@ public class InMemoryStreamRegistry implements StreamRegistry {
 
     @Override
     public boolean begin(Turn turn) {
-        return turns.putIfAbsent(turn.sessionId(), turn) == null;
+        // a turn whose final frame is out counts as gone, even before it has removed itself: the client may already
+        // have sent its next message
+        return turns.compute(turn.sessionId(), (id, old) -> old == null || old.isFinished() ? turn : old) == turn;
     }
 
     @Override

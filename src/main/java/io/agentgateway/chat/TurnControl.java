@@ -70,7 +70,7 @@ public class TurnControl implements SessionListener {
         if (streams.active() >= limits.maxStreams()) {
             throw new FrameRejected("Gateway busy: too many answers streaming, try again shortly");
         }
-        if (streams.current(socket.sessionId()).isPresent()) {
+        if (streams.current(socket.sessionId()).filter(t -> !t.isFinished()).isPresent()) {
             throw alreadyStreaming(); // before the per-app count, which that answer is part of
         }
         // no identity (auth off): not limited per application, only by maxStreams above
