@@ -49,6 +49,15 @@ public final class GatewayHeaders {
     /** Exchange property: a worker's reply, parsed (a Jackson {@code JsonNode} object). */
     public static final String REPLY = "GatewayReply";
 
+    /** Header: the {@code kind} of a message from another gateway instance (route session-relay). */
+    public static final String RELAY_KIND = "GatewayRelayKind";
+
+    /** Exchange property: a message from another gateway instance, parsed (a Jackson {@code JsonNode} object). */
+    public static final String RELAY = "GatewayRelay";
+
+    /** Exchange property: the other instance a tool call goes to, because it holds the session's socket. */
+    public static final String REMOTE_HOLDER = "GatewayRemoteHolder";
+
     /** Header set by ws-reply: true when the frame was handed to an open socket of the session. */
     public static final String DELIVERED = "GatewayDelivered";
 

@@ -43,7 +43,8 @@ public class ErrorHandling extends RouteConfigurationBuilder {
         Map<String, List<String>> m = new LinkedHashMap<>();
         m.put(PASS_THROUGH, List.of("agent-http", "ws-reply", "queue-enqueue", "queue-publish", "memory-enqueue",
                 "memory-publish", "redis-enqueue", "redis-publish"));
-        m.put(BACKGROUND_ERRORS, List.of("queue-*", "redis-*", "demo-*", "judgement-reply", "chat-reply"));
+        m.put(BACKGROUND_ERRORS, List.of("queue-*", "redis-*", "demo-*", "judgement-reply", "chat-reply",
+                "session-relay", "tool-relay"));
         m.put(HTTP_ERRORS, List.of("tool-execute", "health", "*-rest", "*-document", "browser-client-*", "metrics"));
         m.put(JUDGEMENT_ERRORS, List.of("judgement-request"));
         m.put(TURN_ERRORS, List.of("chat-*"));

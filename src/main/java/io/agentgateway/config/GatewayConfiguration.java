@@ -1,6 +1,7 @@
 package io.agentgateway.config;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -22,6 +23,7 @@ import io.agentgateway.chat.InMemoryConversationHistory;
 import io.agentgateway.chat.InMemoryQueuedTurns;
 import io.agentgateway.chat.InMemoryStreamRegistry;
 import io.agentgateway.chat.QueuedTurns;
+import io.agentgateway.chat.RedisConversationHistory;
 import io.agentgateway.chat.StreamRegistry;
 import io.agentgateway.chat.TurnControl;
 import io.agentgateway.chat.TurnErrors;
@@ -43,6 +45,11 @@ import io.agentgateway.queue.QueueJobs;
 import io.agentgateway.queue.QueueReplies;
 import io.agentgateway.session.InMemorySessionRegistry;
 import io.agentgateway.session.InMemorySessionStreams;
+import io.agentgateway.session.InstanceRelay;
+import io.agentgateway.session.RedisInstanceRelay;
+import io.agentgateway.session.RedisSessionDirectory;
+import io.agentgateway.session.RelayReader;
+import io.agentgateway.session.SessionDirectory;
 import io.agentgateway.session.SessionListener;
 import io.agentgateway.session.SessionRegistry;
 import io.agentgateway.session.SessionReplies;
@@ -50,9 +57,12 @@ import io.agentgateway.session.SessionStreams;
 import io.agentgateway.session.SocketLifecycle;
 import io.agentgateway.tool.InMemoryPendingToolCalls;
 import io.agentgateway.tool.PendingToolCalls;
+import io.agentgateway.tool.RemoteToolCalls;
 import io.agentgateway.tool.ToolCallAwait;
 import io.agentgateway.tool.ToolCallDispatcher;
+import io.agentgateway.tool.ToolCallForwarder;
 import io.agentgateway.tool.ToolCallMetrics;
+import io.agentgateway.tool.ToolRelay;
 import io.agentgateway.tool.ToolRequestParser;
 import io.agentgateway.tool.ToolResults;
 import io.agentgateway.ws.FrameErrors;
@@ -114,7 +124,27 @@ public class GatewayConfiguration implements CamelConfiguration {
         registry.bind("errorHandlingByRouteId", new ErrorHandling.ByRouteId());
         registry.bind("jsonMapper", mapper);
 
-        // session: who holds which chat session, and each session's stream of frames
+        // Redis, when REDIS_HOST is set: the queues, and what several instances share
+        boolean redisOn = settings.redis().isPresent();
+        RedisBeans redisBeans = RedisBeans.create(settings.redis()
+                .orElse(new GatewaySettings.Redis("localhost", 6379, 0, Optional.empty())));
+        redisBeans.bind(registry);
+        if (redisOn) {
+            context.addService(redisBeans.lifecycle());
+        }
+
+        // session: who holds which chat session (here, and with Redis on which instance), and each session's stream
+        SessionDirectory directory = SessionDirectory.LOCAL;
+        InstanceRelay relay = InstanceRelay.NONE;
+        if (redisOn) {
+            RedisSessionDirectory shared = new RedisSessionDirectory(redisBeans.template(), settings.queuePrefix(),
+                    settings.instanceId(), settings.sessionTtl(), settings.instanceTtl());
+            heartbeat(vertx, shared, settings.instanceTtl());
+            directory = shared;
+            relay = new RedisInstanceRelay(redisBeans.template(), settings.queuePrefix(),
+                    context.getExecutorServiceManager().newSingleThreadExecutor(this, "relay-publisher"));
+        }
+        registry.bind("relayReader", new RelayReader(mapper));
         List<SessionListener> onRelease = new ArrayList<>();
         SessionRegistry sessions = new InMemorySessionRegistry();
         SessionStreams sessionStreams = new InMemorySessionStreams(vertx, frames, settings.sessionBufferBytes(),
@@ -129,7 +159,10 @@ public class GatewayConfiguration implements CamelConfiguration {
         StreamRegistry streams = new InMemoryStreamRegistry();
         // metrics: GET /metrics (Camel's route metrics and the gateway's own); the features see only GatewayMetrics
         GatewayMetrics metrics = MetricsBeans.install(context, streams::active);
-        ConversationHistory history = new InMemoryConversationHistory(settings.historyMaxMessages());
+        ConversationHistory history = redisOn
+                ? new RedisConversationHistory(redisBeans.template(), mapper, settings.queuePrefix(),
+                        settings.historyMaxMessages(), settings.sessionTtl())
+                : new InMemoryConversationHistory(settings.historyMaxMessages());
         AnswerLimits answerLimits = new InMemoryAnswerLimits(settings.maxAnswersPerApp());
         TurnControl turnControl = new TurnControl(vertx, streams, sessionStreams, sessions, history, frames,
                 new TurnControl.Limits(settings.agentMaxStreams(), answerLimits, settings.maxAnswerBytes(),
@@ -158,17 +191,24 @@ public class GatewayConfiguration implements CamelConfiguration {
         PendingToolCalls toolCalls = new InMemoryPendingToolCalls(vertx, settings.toolMaxPending());
         registry.bind("pendingToolCalls", PendingToolCalls.class, toolCalls);
         registry.bind("internalKeyCheck", new InternalKeyCheck(settings.internalApiKey()));
-        registry.bind("toolRequestParser", new ToolRequestParser(mapper, sessions, settings.requestTimeout(),
+        RemoteToolCalls remoteToolCalls = new RemoteToolCalls(vertx, relay, mapper);
+        registry.bind("toolCallForwarder", new ToolCallForwarder(relay, mapper, settings.instanceId()));
+        registry.bind("toolRelay", new ToolRelay(sessions, sessionStreams, toolCalls, remoteToolCalls, relay));
+        registry.bind("toolRequestParser", new ToolRequestParser(mapper, sessions, directory, settings.requestTimeout(),
                 settings.toolMaxTimeout()));
         registry.bind("toolCallDispatcher", new ToolCallDispatcher(frames, toolCalls));
         registry.bind("toolCallAwait", new ToolCallAwait(mapper, toolCalls));
-        registry.bind("toolResults", new ToolResults(toolCalls));
+        registry.bind("toolResults", new ToolResults(toolCalls, remoteToolCalls));
         registry.bind("toolCallMetrics", new ToolCallMetrics(metrics));
 
         // what a socket letting go of its session ends
         onRelease.add(turnControl);
-        onRelease.add((socket, ended) -> toolCalls.failConnection(socket.sessionId(), socket.connectionKey()));
-        registry.bind("socketLifecycle", new SocketLifecycle(sessions, sessionStreams, onRelease, metrics));
+        onRelease.add((socket, ended) -> {
+            toolCalls.failConnection(socket.sessionId(), socket.connectionKey());
+            remoteToolCalls.socketClosed(socket.sessionId(), socket.connectionKey());
+        });
+        registry.bind("socketLifecycle", new SocketLifecycle(sessions, sessionStreams, onRelease, metrics, directory,
+                relay));
 
         // judgement: several agents' judgements through the queue
         PendingJudgements judgements = new InMemoryPendingJudgements(vertx, frames, metrics);
@@ -182,12 +222,6 @@ public class GatewayConfiguration implements CamelConfiguration {
 
         // queue: the job/reply contract (the transports are routes/queue-*.yaml)
         registry.bind("queueReplies", new QueueReplies(mapper));
-        RedisBeans redisBeans = RedisBeans.create(settings.redis()
-                .orElse(new GatewaySettings.Redis("localhost", 6379, 0, Optional.empty())));
-        redisBeans.bind(registry);
-        if (settings.redis().isPresent()) {
-            context.addService(redisBeans.lifecycle());
-        }
 
         // demo: the built-in agent and worker
         registry.bind("demoAgent", new DemoAgent(mapper, settings.demoWordDelay(), settings.demoMaxStreams()));
@@ -217,6 +251,21 @@ public class GatewayConfiguration implements CamelConfiguration {
                 List.of(new GatewayHttpServer.Guard(List.of("/ws", "/ws/*"), guard)),
                 new ProtocolStrictness(2 * settings.wsMaxMessageBytes(), settings.wsPingInterval(),
                         settings.wsIdleTimeout())::guarding));
+    }
+
+    /** Keeps this instance's heartbeat key alive; a missed beat (Redis down) is retried at the next one. */
+    private static void heartbeat(Vertx vertx, RedisSessionDirectory directory, Duration instanceTtl) {
+        long every = Math.max(200, instanceTtl.toMillis() / 3);
+        Runnable beat = () -> vertx.executeBlocking(() -> {
+            try {
+                directory.heartbeat();
+            } catch (RuntimeException e) {
+                LOG.debug("Heartbeat missed: {}", e.getMessage());
+            }
+            return null;
+        }, false);
+        beat.run();
+        vertx.setPeriodic(every, id -> beat.run());
     }
 
     private static void logStartupFacts(GatewaySettings settings) {

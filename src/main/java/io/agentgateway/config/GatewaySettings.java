@@ -50,6 +50,7 @@ import org.apache.camel.spi.PropertiesComponent;
  * @param sessionBufferBytes frames kept per session for resume, and the most a slow client may fall behind
  * @param slowClientTimeout how long a socket may make no progress while frames wait for it before it is closed (4008)
  * @param maxAnswerBytes    longest answer; a longer one fails and the agent call is cut off
+ * @param instanceTtl       how long after its last heartbeat (Redis) an instance counts as dead
  * @param jsonLogs          logs are JSON lines (chosen by logback at launch, see {@link LogFormatProperty}; checked here)
  * @param maxAnswersPerApp  answers one identity (appid or JWT sub) streams at once on this instance; more are refused
  * @param wsMaxFramesPerSecond messages one WebSocket may send a second (also the burst); more are refused
@@ -94,6 +95,7 @@ public record GatewaySettings(
         int sessionBufferBytes,
         Duration slowClientTimeout,
         long maxAnswerBytes,
+        Duration instanceTtl,
         int maxAnswersPerApp,
         int wsMaxFramesPerSecond,
         Duration wsFloodWindow) {
@@ -175,6 +177,7 @@ public record GatewaySettings(
                 r.integer("gateway.session.buffer-bytes", "GATEWAY__SESSION_BUFFER_BYTES", 1024, 1 << 30),
                 r.seconds("gateway.session.slow-client-timeout", "GATEWAY__SLOW_CLIENT_TIMEOUT"),
                 r.integer("gateway.session.max-answer-bytes", "GATEWAY__MAX_ANSWER_BYTES", 1, Integer.MAX_VALUE),
+                r.secondsOr("gateway.instance-ttl", "GATEWAY__INSTANCE_TTL", Duration.ofSeconds(10)),
                 r.integerOr("gateway.chat.max-answers-per-app", "GATEWAY__MAX_ANSWERS_PER_APP", 100, 1, 1_000_000),
                 r.integerOr("gateway.ws.max-frames-per-second", "GATEWAY__WS_MAX_FRAMES_PER_SECOND", 50, 1,
                         1_000_000),

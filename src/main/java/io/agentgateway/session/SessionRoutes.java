@@ -1,5 +1,7 @@
 package io.agentgateway.session;
 
+import io.agentgateway.common.GatewayHeaders;
+import org.apache.camel.LoggingLevel;
 import org.apache.camel.builder.RouteBuilder;
 
 /** Who holds which session: a chat socket's OPEN and CLOSE, and sending a frame to whichever socket holds a session. */
@@ -12,6 +14,18 @@ public class SessionRoutes extends RouteBuilder {
 
         from("direct:session-close").routeId("session-close")
                 .bean("socketLifecycle", "close");
+
+        // Messages from the other gateway instances (with Redis: routes/session-redis.yaml), by kind.
+        from("direct:session-relay").routeId("session-relay")
+                .process("relayReader")
+                .choice()
+                    .when(header(GatewayHeaders.RELAY_KIND).isEqualTo("takeover"))
+                        .bean("socketLifecycle", "takenOverElsewhere")
+                    .when(header(GatewayHeaders.RELAY_KIND).startsWith("tool_"))
+                        .to("direct:tool-relay")
+                    .otherwise()
+                        .log(LoggingLevel.WARN, "Dropped a relay message of unknown kind ${header.GatewayRelayKind}")
+                .end();
 
         // Any route may send a frame to a session: body = JSON text, header session_id. Sets GatewayDelivered.
         from("direct:ws-reply").routeId("ws-reply")

@@ -3,6 +3,7 @@ package io.agentgateway.session;
 import java.util.List;
 import java.util.OptionalLong;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.agentgateway.common.ClientSocket;
 import io.agentgateway.common.GatewayHeaders;
 import io.agentgateway.common.GatewayMetrics;
@@ -26,13 +27,21 @@ public class SocketLifecycle {
     private final SessionStreams streams;
     private final List<SessionListener> listeners;
     private final GatewayMetrics metrics;
+    private final SessionDirectory directory;
+    private final InstanceRelay relay;
 
+    /**
+     * @param directory which instance holds each session's socket ({@link SessionDirectory#LOCAL} for one instance)
+     * @param relay     messages to the other instances
+     */
     public SocketLifecycle(SessionRegistry sessions, SessionStreams streams, List<SessionListener> listeners,
-                           GatewayMetrics metrics) {
+                           GatewayMetrics metrics, SessionDirectory directory, InstanceRelay relay) {
         this.sessions = sessions;
         this.streams = streams;
         this.listeners = listeners; // read at each release: wired after construction
         this.metrics = metrics;
+        this.directory = directory;
+        this.relay = relay;
     }
 
     /** Registers the socket as its session's holder and its stream's reader (resuming from last_seq if asked). */
@@ -45,6 +54,7 @@ public class SocketLifecycle {
             release(older, false);
             older.close(SESSION_TAKEN_OVER, "session taken over by a newer connection");
         });
+        claimAcrossInstances(socket.sessionId());
         streams.attach(socket, lastSeq(exchange.getMessage().getHeader(LAST_SEQ, String.class)))
                 .ifPresent(r -> {
                     metrics.resumed(r.recovered());
@@ -58,8 +68,41 @@ public class SocketLifecycle {
     public void close(Exchange exchange) {
         ClientSocket socket = exchange.getProperty(GatewayHeaders.SOCKET, ClientSocket.class);
         streams.detach(socket);
-        release(socket, sessions.unregister(socket));
+        boolean ended = sessions.unregister(socket);
+        if (ended) {
+            acrossInstances(() -> directory.release(socket.sessionId()));
+        }
+        release(socket, ended);
         LOG.debug("Socket {} of session {} closed", socket.connectionKey(), socket.sessionId());
+    }
+
+    /** Another instance took the session over: the socket here, if any, is closed as on a takeover here. */
+    @Handler
+    public void takenOverElsewhere(Exchange exchange) {
+        String sessionId = exchange.getProperty(GatewayHeaders.RELAY, JsonNode.class).path("session_id").asText("");
+        sessions.find(sessionId).ifPresent(socket -> {
+            LOG.info("Session {} taken over on another instance", sessionId);
+            socket.close(SESSION_TAKEN_OVER, "session taken over by a newer connection");
+        });
+    }
+
+    /** This instance holds the session now: the instance that held it before closes its socket (code 4000). */
+    private void claimAcrossInstances(String sessionId) {
+        acrossInstances(() -> directory.claim(sessionId).ifPresent(previous ->
+                relay.send(previous, "{\"kind\":\"takeover\",\"session_id\":" + quote(sessionId) + "}")));
+    }
+
+    /** Without the shared directory (Redis down) the socket still works here; other instances cannot reach it. */
+    private static void acrossInstances(Runnable step) {
+        try {
+            step.run();
+        } catch (RuntimeException e) {
+            LOG.warn("Session directory unavailable, the socket works on this instance only: {}", e.getMessage());
+        }
+    }
+
+    private static String quote(String s) {
+        return com.fasterxml.jackson.databind.node.TextNode.valueOf(s).toString();
     }
 
     /** The {@code last_seq} query parameter: absent, or a whole number from -1; anything else resumes nothing. */

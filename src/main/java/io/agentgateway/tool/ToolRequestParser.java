@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentgateway.common.GatewayHeaders;
 import io.agentgateway.common.ClientSocket;
+import io.agentgateway.session.SessionDirectory;
 import io.agentgateway.session.SessionRegistry;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
@@ -23,12 +24,15 @@ public class ToolRequestParser implements Processor {
 
     private final ObjectMapper mapper;
     private final SessionRegistry sessions;
+    private final SessionDirectory directory;
     private final Duration defaultTimeout;
     private final Duration maxTimeout;
 
-    public ToolRequestParser(ObjectMapper mapper, SessionRegistry sessions, Duration defaultTimeout, Duration maxTimeout) {
+    public ToolRequestParser(ObjectMapper mapper, SessionRegistry sessions, SessionDirectory directory,
+                             Duration defaultTimeout, Duration maxTimeout) {
         this.mapper = mapper;
         this.sessions = sessions;
+        this.directory = directory;
         this.defaultTimeout = defaultTimeout.compareTo(maxTimeout) > 0 ? maxTimeout : defaultTimeout;
         this.maxTimeout = maxTimeout;
     }
@@ -59,10 +63,19 @@ public class ToolRequestParser implements Processor {
         String callId = callId(body.get("call_id"));
         Duration timeout = timeout(body.get("timeout_s"));
 
-        ClientSocket socket = sessions.find(sessionId)
-                .orElseThrow(() -> new RequestRejected(404, "No socket open for session " + sessionId));
+        String connectionKey;
+        ClientSocket socket = sessions.find(sessionId).orElse(null);
+        if (socket != null) {
+            connectionKey = socket.connectionKey();
+        } else {
+            // held by another instance (with Redis): the call goes there and waits here
+            String holder = directory.holder(sessionId)
+                    .orElseThrow(() -> new RequestRejected(404, "No socket open for session " + sessionId));
+            exchange.setProperty(GatewayHeaders.REMOTE_HOLDER, holder);
+            connectionKey = "instance:" + holder;
+        }
         exchange.setProperty(GatewayHeaders.TOOL_CALL, new PendingToolCall(sessionId, callId, name.asText(),
-                arguments, timeout, socket.connectionKey()));
+                arguments, timeout, connectionKey));
     }
 
     private static String callId(JsonNode node) {

@@ -11,9 +11,11 @@ import org.apache.camel.Processor;
 public class ToolResults implements Processor {
 
     private final PendingToolCalls pending;
+    private final RemoteToolCalls remote;
 
-    public ToolResults(PendingToolCalls pending) {
+    public ToolResults(PendingToolCalls pending, RemoteToolCalls remote) {
         this.pending = pending;
+        this.remote = remote;
     }
 
     @Override
@@ -23,7 +25,8 @@ public class ToolResults implements Processor {
         ToolOutcome outcome = result.error() != null
                 ? new ToolOutcome.ClientError(result.error())
                 : new ToolOutcome.Result(result.result());
-        if (!pending.complete(socket.sessionId(), result.callId(), outcome)) {
+        if (!pending.complete(socket.sessionId(), result.callId(), outcome)
+            && !remote.answered(socket.sessionId(), result.callId(), outcome)) {
             throw new FrameRejected("Unknown call_id: " + result.callId() + " (not pending, or already answered)");
         }
     }

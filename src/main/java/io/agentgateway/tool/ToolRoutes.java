@@ -1,6 +1,7 @@
 package io.agentgateway.tool;
 
 import io.agentgateway.auth.InternalKeyCheck;
+import io.agentgateway.common.GatewayHeaders;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.model.rest.RestParamType;
 
@@ -45,8 +46,17 @@ public class ToolRoutes extends RouteBuilder {
                 .process("internalKeyCheck")
                 .process("toolRequestParser")
                 .process("toolCallDispatcher")   // registers the call; body = its tool_call frame
-                .to("direct:ws-reply")           // to the socket holding the session
+                .choice()
+                    .when(exchangeProperty(GatewayHeaders.REMOTE_HOLDER).isNotNull())
+                        .process("toolCallForwarder") // the socket is on another instance (Redis)
+                    .otherwise()
+                        .to("direct:ws-reply")   // to the session's stream and socket here
+                .end()
                 .process("toolCallAwait");       // the client's tool_result, a timeout, or the socket's close
+
+        // tool_call, tool_result and tool_failed messages from the other instances (route session-relay)
+        from("direct:tool-relay").routeId("tool-relay")
+                .process("toolRelay");
 
         from("direct:tool-result").routeId("tool-result")
                 .process("toolResults");

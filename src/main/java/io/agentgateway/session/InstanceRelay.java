@@ -1,0 +1,16 @@
+package io.agentgateway.session;
+
+/**
+ * Messages between gateway instances, each a JSON object with a {@code kind}, delivered in the order one instance
+ * sent them to another. Inbound messages arrive on route {@code session-relay} (routes/session-redis.yaml).
+ */
+public interface InstanceRelay {
+
+    /** One instance alone has nobody to talk to. */
+    InstanceRelay NONE = (instanceId, json) -> {
+        throw new IllegalStateException("no other gateway instance without Redis");
+    };
+
+    /** Sends {@code json} to {@code instanceId}; never blocks the caller. */
+    void send(String instanceId, String json);
+}

@@ -1,0 +1,76 @@
+package io.agentgateway.session;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.data.redis.core.script.DefaultRedisScript;
+
+/**
+ * {@link SessionDirectory} in Redis. {@code <prefix>{<session>}:holder} names the instance holding the session's
+ * socket (the braces keep a session's keys in one Redis Cluster slot); {@code <prefix>instance:<id>} is each live
+ * instance's heartbeat, refreshed by {@link #heartbeat()} and expiring {@code instanceTtl} after the instance died.
+ * A holder whose heartbeat is gone counts as nobody.
+ */
+public class RedisSessionDirectory implements SessionDirectory {
+
+    /** Deletes a key only if it still holds the given value. */
+    private static final DefaultRedisScript<Long> DELETE_IF = new DefaultRedisScript<>(
+            "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end",
+            Long.class);
+
+    private final StringRedisTemplate redis;
+    private final String prefix;
+    private final String self;
+    private final Duration holderTtl;
+    private final Duration instanceTtl;
+
+    /**
+     * @param holderTtl   how long a holder entry lives without being claimed again (the session TTL)
+     * @param instanceTtl how long after its last heartbeat an instance counts as dead
+     */
+    public RedisSessionDirectory(StringRedisTemplate redis, String prefix, String self, Duration holderTtl,
+                                 Duration instanceTtl) {
+        this.redis = redis;
+        this.prefix = prefix;
+        this.self = self;
+        this.holderTtl = holderTtl;
+        this.instanceTtl = instanceTtl;
+    }
+
+    public static String sessionKey(String prefix, String sessionId, String what) {
+        return prefix + "{" + sessionId + "}:" + what;
+    }
+
+    private String holderKey(String sessionId) {
+        return sessionKey(prefix, sessionId, "holder");
+    }
+
+    @Override
+    public Optional<String> claim(String sessionId) {
+        String previous = redis.opsForValue().getAndSet(holderKey(sessionId), self);
+        redis.expire(holderKey(sessionId), holderTtl);
+        return Optional.ofNullable(previous).filter(p -> !p.equals(self)).filter(this::alive);
+    }
+
+    @Override
+    public void release(String sessionId) {
+        redis.execute(DELETE_IF, List.of(holderKey(sessionId)), self);
+    }
+
+    @Override
+    public Optional<String> holder(String sessionId) {
+        return Optional.ofNullable(redis.opsForValue().get(holderKey(sessionId)))
+                .filter(h -> !h.equals(self)).filter(this::alive);
+    }
+
+    /** Says this instance is alive; call it more often than the instance TTL (blocking: never on an event loop). */
+    public void heartbeat() {
+        redis.opsForValue().set(prefix + "instance:" + self, "1", instanceTtl);
+    }
+
+    boolean alive(String instanceId) {
+        return Boolean.TRUE.equals(redis.hasKey(prefix + "instance:" + instanceId));
+    }
+}

@@ -1,0 +1,36 @@
+package io.agentgateway.session;
+
+import java.util.Optional;
+
+/**
+ * Which gateway instance holds each chat session's socket, so that any instance can reach any socket. One instance
+ * alone needs no directory ({@link #LOCAL}); several share one in Redis.
+ */
+public interface SessionDirectory {
+
+    /** For one instance: every session that exists is here. */
+    SessionDirectory LOCAL = new SessionDirectory() {
+        @Override
+        public Optional<String> claim(String sessionId) {
+            return Optional.empty();
+        }
+
+        @Override
+        public void release(String sessionId) {
+        }
+
+        @Override
+        public Optional<String> holder(String sessionId) {
+            return Optional.empty();
+        }
+    };
+
+    /** This instance now holds the session's socket; returns the other live instance that held it before, if any. */
+    Optional<String> claim(String sessionId);
+
+    /** This instance no longer holds the session's socket (unless another instance claimed it meanwhile). */
+    void release(String sessionId);
+
+    /** The other live instance holding the session's socket, if any (empty when it is here, nowhere, or dead). */
+    Optional<String> holder(String sessionId);
+}

@@ -1,0 +1,157 @@
+package io.agentgateway.session;
+
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentgateway.testing.GatewayProcess;
+import io.agentgateway.testing.RedisFixture;
+import io.agentgateway.testing.StandInAgent;
+import io.agentgateway.testing.WsClient;
+import io.agentgateway.testing.WsClient.Frame;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Two gateway instances, separate processes, on one Redis behave as one gateway for what reaches a socket: a tool call
+ * on either instance reaches the session's socket wherever it is, a takeover on one closes the older socket on the
+ * other, and the history is shared.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class MultiInstanceIT {
+
+    private static final String KEY = "multi-instance-key";
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private RedisFixture redis;
+    private StandInAgent agent;
+    private GatewayProcess a;
+    private GatewayProcess b;
+
+    @BeforeAll
+    void start() throws Exception {
+        redis = RedisFixture.started();
+        agent = new StandInAgent().script(StandInAgent.echo(Duration.ZERO));
+        a = GatewayProcess.start("a", env("it-a"));
+        b = GatewayProcess.start("b", env("it-b"));
+    }
+
+    private Map<String, String> env(String instance) {
+        return Map.of("REDIS_HOST", "127.0.0.1", "REDIS_PORT", Integer.toString(redis.port()),
+                "GATEWAY__INSTANCE_ID", instance, "GATEWAY__AGENT_URL", agent.url(),
+                "GATEWAY__INTERNAL_API_KEY", KEY, "GATEWAY__TOOL_MAX_TIMEOUT", "5", "GATEWAY__DEMO_WORKER", "false",
+                "GATEWAY__INSTANCE_TTL", "3");
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        for (AutoCloseable c : new AutoCloseable[] {a, b, agent, redis}) {
+            if (c != null) {
+                c.close();
+            }
+        }
+    }
+
+    /** A socket whose OPEN has been handled (so its session is in the directory): its frames are handled in order. */
+    private static WsClient opened(GatewayProcess g, String session) {
+        WsClient ws = g.connect("/ws/" + session);
+        assertThat(ws.send("{\"type\":\"cancel\"}").next().text("error")).startsWith("Nothing to cancel");
+        return ws;
+    }
+
+    private CompletableFuture<HttpResponse<String>> toolCall(GatewayProcess g, String session, String body) {
+        return HTTP.sendAsync(HttpRequest.newBuilder(g.url("/tool/execute/" + session))
+                .header("X-Internal-Auth", KEY).header("Content-Type", "application/json")
+                .timeout(Duration.ofSeconds(20)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static JsonNode json(HttpResponse<String> r) throws Exception {
+        return MAPPER.readTree(r.body());
+    }
+
+    @Test
+    void aToolCallOnTheOtherInstanceIsAnsweredByTheSocket() throws Exception {
+        try (WsClient ws = opened(a, "tc-ok")) {
+            var response = toolCall(b, "tc-ok", "{\"name\":\"read\",\"arguments\":{\"page\":1},\"call_id\":\"c1\"}");
+            Frame call = ws.next();
+            assertThat(call.text("type")).isEqualTo("tool_call");
+            assertThat(call.text("call_id")).isEqualTo("c1");
+            assertThat(call.json().path("seq").isIntegralNumber()).isTrue();
+            ws.send("{\"type\":\"tool_result\",\"call_id\":\"c1\",\"result\":{\"text\":\"page one\"}}");
+            HttpResponse<String> r = response.get(10, TimeUnit.SECONDS);
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(json(r)).isEqualTo(MAPPER.readTree("{\"call_id\":\"c1\",\"result\":{\"text\":\"page one\"}}"));
+
+            var failing = toolCall(b, "tc-ok", "{\"name\":\"read\",\"call_id\":\"c2\"}");
+            assertThat(ws.next().text("call_id")).isEqualTo("c2");
+            ws.send("{\"type\":\"tool_result\",\"call_id\":\"c2\",\"error\":\"no such page\"}");
+            assertThat(failing.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(502);
+        }
+    }
+
+    @Test
+    void noAnswerIs504AndASocketClosingIs410OnTheOtherInstance() throws Exception {
+        try (WsClient ws = opened(a, "tc-timeout")) {
+            long t0 = System.nanoTime();
+            var response = toolCall(b, "tc-timeout", "{\"name\":\"slow\",\"timeout_s\":1}");
+            assertThat(ws.next().text("type")).isEqualTo("tool_call");
+            HttpResponse<String> r = response.get(10, TimeUnit.SECONDS);
+            assertThat(r.statusCode()).isEqualTo(504);
+            assertThat((System.nanoTime() - t0) / 1_000_000).isBetween(900L, 5000L);
+        }
+        WsClient ws = opened(a, "tc-gone");
+        var response = toolCall(b, "tc-gone", "{\"name\":\"slow\",\"timeout_s\":5}");
+        assertThat(ws.next().text("type")).isEqualTo("tool_call");
+        long t0 = System.nanoTime();
+        ws.close();
+        HttpResponse<String> r = response.get(10, TimeUnit.SECONDS);
+        assertThat(r.statusCode()).isEqualTo(410);
+        assertThat((System.nanoTime() - t0) / 1_000_000).as("answered when the socket closed, not at the timeout")
+                .isLessThan(4000L);
+    }
+
+    @Test
+    void aSessionNobodyHoldsIs404OnEveryInstance() throws Exception {
+        assertThat(toolCall(a, "nobody-here", "{\"name\":\"x\"}").get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(404);
+        assertThat(toolCall(b, "nobody-here", "{\"name\":\"x\"}").get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void aTakeoverOnOneInstanceClosesTheOlderSocketOnTheOtherWith4000() throws Exception {
+        WsClient older = opened(a, "moved");
+        try (WsClient newer = opened(b, "moved")) {
+            assertThat(older.closed().get(10, TimeUnit.SECONDS)).isEqualTo(4000);
+            // and the session's tool calls now reach the newer socket, from either instance
+            var response = toolCall(a, "moved", "{\"name\":\"where\",\"call_id\":\"w\"}");
+            assertThat(newer.next().text("call_id")).isEqualTo("w");
+            newer.send("{\"type\":\"tool_result\",\"call_id\":\"w\",\"result\":\"here\"}");
+            assertThat(response.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void theHistoryIsSharedWhicheverInstanceTakesTheTurn() throws Exception {
+        try (WsClient ws = opened(a, "shared-history")) {
+            assertThat(WsClient.joined(ws.userMessage("first words").untilFinal())).isEqualTo("first words");
+        }
+        try (WsClient ws = opened(b, "shared-history")) {
+            assertThat(WsClient.joined(ws.userMessage("second words").untilFinal())).isEqualTo("second words");
+        }
+        JsonNode messages = agent.requests().stream()
+                .filter(r -> r.lastUserMessage().equals("second words")).findFirst().orElseThrow().body().path("messages");
+        assertThat(messages.toString()).contains("first words");
+        assertThat(messages.size()).isEqualTo(3);
+    }
+}

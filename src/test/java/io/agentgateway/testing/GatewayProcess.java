@@ -1,0 +1,106 @@
+package io.agentgateway.testing;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import io.agentgateway.App;
+
+/**
+ * The gateway as a separate process (the real launcher, configured by environment variables as an operator would),
+ * on a free loopback port, with its output in target/. For behaviour that is about instances: several of these on
+ * one Redis, and {@link #kill()} for an instance that dies without shutting down.
+ */
+public final class GatewayProcess implements AutoCloseable {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private final Process process;
+    private final int port;
+    private final Path log;
+
+    private GatewayProcess(Process process, int port, Path log) {
+        this.process = process;
+        this.port = port;
+        this.log = log;
+    }
+
+    /** Starts an instance with these environment variables (plus HOST and PORT) and waits until /health answers. */
+    public static GatewayProcess start(String name, Map<String, String> env) throws Exception {
+        int port = RunningGateway.freePort();
+        String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+        Path log = Path.of("target", "gateway-" + name + "-" + port + ".log");
+        Files.createDirectories(log.getParent());
+        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+                App.class.getName()).redirectErrorStream(true).redirectOutput(log.toFile());
+        Map<String, String> environment = new LinkedHashMap<>(env);
+        environment.put("HOST", "127.0.0.1");
+        environment.put("PORT", Integer.toString(port));
+        pb.environment().putAll(environment);
+        Process p = pb.start();
+        GatewayProcess g = new GatewayProcess(p, port, log);
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!p.isAlive()) {
+                throw new IllegalStateException("gateway " + name + " exited: " + Files.readString(log));
+            }
+            if (g.healthy()) {
+                return g;
+            }
+            Thread.sleep(100); // polling a process that is starting: nothing to wait on but its port
+        }
+        g.kill();
+        throw new IllegalStateException("gateway " + name + " not ready in 90 s: " + Files.readString(log));
+    }
+
+    private boolean healthy() {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(url("/health")).timeout(Duration.ofSeconds(2)).GET().build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public URI url(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    public WsClient connect(String pathAndQuery) {
+        return WsClient.connect(URI.create("ws://127.0.0.1:" + port + pathAndQuery));
+    }
+
+    public String log() throws IOException {
+        return Files.readString(log);
+    }
+
+    /** Dies at once, without shutting down (SIGKILL). */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() throws Exception {
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            kill();
+        }
+    }
+}
