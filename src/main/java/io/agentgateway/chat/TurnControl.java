@@ -34,8 +34,10 @@ public class TurnControl implements SessionListener {
      *
      * @param maxStreams   answers streaming at once on this instance, past which a new one is refused
      * @param answerLimits answers streaming at once per application (identity), past which a new one is refused
+     * @param turnLocks    one answer at a time per session across instances
      */
-    public record Limits(int maxStreams, AnswerLimits answerLimits, long maxAnswerBytes, Duration resumeGrace) {
+    public record Limits(int maxStreams, AnswerLimits answerLimits, long maxAnswerBytes, Duration resumeGrace,
+                         TurnLocks turnLocks) {
     }
 
     private final Vertx vertx;
@@ -80,15 +82,20 @@ public class TurnControl implements SessionListener {
         AnswerLimits.Slot slot = answerLimits.tryAcquire(identity).orElseThrow(() -> new FrameRejected(
                 "Too many answers streaming for this application: the limit is " + answerLimits.maxPerIdentity()
                 + " at once (GATEWAY__MAX_ANSWERS_PER_APP); try again when one ends"));
-        // the slot frees when the turn ends, however it ends (completed, failed, cancelled, abandoned)
+        if (!limits.turnLocks().tryLock(socket.sessionId())) {
+            slot.release();
+            throw alreadyStreaming(); // on another instance
+        }
+        // the slot and the lock free when the turn ends, however it ends (completed, failed, cancelled, abandoned)
         Turn turn = new Turn(socket.sessionId(), message.content(), sessionStreams, frames, limits.maxAnswerBytes(),
                 t -> {
                     streams.end(t);
                     slot.release();
+                    limits.turnLocks().unlock(t.sessionId());
                 }, this::record, metrics);
         if (!streams.begin(turn)) {
             slot.release();
-            throw alreadyStreaming();
+            throw alreadyStreaming(); // keeps the lock: the answer streaming here holds it
         }
         exchange.setProperty(GatewayHeaders.TURN, turn);
     }

@@ -24,6 +24,8 @@ import io.agentgateway.chat.InMemoryQueuedTurns;
 import io.agentgateway.chat.InMemoryStreamRegistry;
 import io.agentgateway.chat.QueuedTurns;
 import io.agentgateway.chat.RedisConversationHistory;
+import io.agentgateway.chat.RedisTurnLocks;
+import io.agentgateway.chat.TurnLocks;
 import io.agentgateway.chat.StreamRegistry;
 import io.agentgateway.chat.TurnControl;
 import io.agentgateway.chat.TurnErrors;
@@ -166,7 +168,10 @@ public class GatewayConfiguration implements CamelConfiguration {
         AnswerLimits answerLimits = new InMemoryAnswerLimits(settings.maxAnswersPerApp());
         TurnControl turnControl = new TurnControl(vertx, streams, sessionStreams, sessions, history, frames,
                 new TurnControl.Limits(settings.agentMaxStreams(), answerLimits, settings.maxAnswerBytes(),
-                        settings.resumeGrace()), metrics);
+                        settings.resumeGrace(), redisOn
+                                ? new RedisTurnLocks(vertx, redisBeans.template(), settings.queuePrefix(),
+                                        settings.instanceId(), settings.instanceTtl())
+                                : TurnLocks.LOCAL), metrics);
         QueueJobs jobs = new QueueJobs(mapper, settings.replyChannel(), Clock.systemUTC());
         QueuedTurns queuedTurns = new InMemoryQueuedTurns(vertx, settings.requestTimeout(), failures, metrics);
         registry.bind("streamRegistry", StreamRegistry.class, streams);

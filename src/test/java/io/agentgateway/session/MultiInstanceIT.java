@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Two gateway instances, separate processes, on one Redis behave as one gateway for what reaches a socket: a tool call
@@ -48,10 +49,11 @@ class MultiInstanceIT {
     }
 
     private Map<String, String> env(String instance) {
-        return Map.of("REDIS_HOST", "127.0.0.1", "REDIS_PORT", Integer.toString(redis.port()),
-                "GATEWAY__INSTANCE_ID", instance, "GATEWAY__AGENT_URL", agent.url(),
-                "GATEWAY__INTERNAL_API_KEY", KEY, "GATEWAY__TOOL_MAX_TIMEOUT", "5", "GATEWAY__DEMO_WORKER", "false",
-                "GATEWAY__INSTANCE_TTL", "3");
+        return Map.ofEntries(Map.entry("REDIS_HOST", "127.0.0.1"), Map.entry("REDIS_PORT", Integer.toString(redis.port())),
+                Map.entry("GATEWAY__INSTANCE_ID", instance), Map.entry("GATEWAY__AGENT_URL", agent.url()),
+                Map.entry("GATEWAY__INTERNAL_API_KEY", KEY), Map.entry("GATEWAY__TOOL_MAX_TIMEOUT", "5"),
+                Map.entry("GATEWAY__DEMO_WORKER", "false"), Map.entry("GATEWAY__INSTANCE_TTL", "3"),
+                Map.entry("GATEWAY__RESUME_GRACE", "1"));
     }
 
     @AfterAll
@@ -138,6 +140,29 @@ class MultiInstanceIT {
             assertThat(newer.next().text("call_id")).isEqualTo("w");
             newer.send("{\"type\":\"tool_result\",\"call_id\":\"w\",\"result\":\"here\"}");
             assertThat(response.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void oneAnswerAtATimePerSessionAcrossInstances() throws Exception {
+        agent.script((r, response, vertx) -> (r.lastUserMessage().equals("forever")
+                ? StandInAgent.endless(Duration.ofMillis(50)) : StandInAgent.echo(Duration.ZERO))
+                .answer(r, response, vertx));
+        try {
+            WsClient first = opened(a, "one-at-a-time");
+            first.userMessage("forever");
+            assertThat(first.next().text("type")).isEqualTo("assistant_message");
+            try (WsClient second = opened(b, "one-at-a-time")) {
+                // the answer on A streams on (for its resume grace): B may not start another one
+                assertThat(second.userMessage("me too").next().text("error"))
+                        .startsWith("An answer is already streaming for this session");
+                // once A has given its answer up (nobody resumed it there), B can
+                await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                        assertThat(second.userMessage("now?").next().text("type")).isEqualTo("assistant_message"));
+                second.untilFinal();
+            }
+        } finally {
+            agent.script(StandInAgent.echo(Duration.ZERO));
         }
     }
 
