@@ -27,8 +27,12 @@ const ui = {
   judgements: $('judgements'),
 };
 
-/** How long a reconnected socket waits for a {"type":"resumed"} frame before the dropped answer counts as lost. */
-const RESUME_GRACE_MS = 1500;
+/**
+ * How long a reconnected socket that asked to resume waits for {"type":"resumed"} before the dropped answer counts as
+ * lost. The gateway sends "resumed" first and at once, so this only ends the wait on an old gateway that ignores
+ * last_seq and has nothing to send; any other first frame tells the same at once.
+ */
+const RESUME_WAIT_MS = 1500;
 const RETRY_MAX_MS = 10000;
 
 // --- helpers --------------------------------------------------------------------------------------------------
@@ -90,16 +94,28 @@ const chat = {
   everOpened: false,
   attempt: 0,
   retryTimer: null,
-  resumeTimer: null,
-  /** The last seq received in this session (null: none yet). Sent as ?last_seq=N on reconnect. */
+  /**
+   * The last seq received in this session (null: none yet). Sent as ?last_seq=N on reconnect. The gateway numbers a
+   * session's frames once for its whole life, across connections, so frames after a resume continue from here.
+   */
   lastSeq: null,
   /**
-   * Whether seq numbers on this socket continue the ones already received. False on a reconnected socket until
-   * the gateway says {"type":"resumed"}: a gateway without resume starts again at 0 and nothing is a duplicate.
+   * Whether the session had no frames before this page first connected to it (a session id the page made up
+   * itself): then a reconnect before any frame arrived can still resume, with last_seq=-1.
    */
-  seqContinues: true,
+  emptyBefore: false,
+  /** The session id the page made up on load, and whether a socket to it has opened yet. */
+  generatedId: null,
+  generatedOpened: false,
+  /** A reconnected socket that asked to resume and has had no frame yet: the first one tells. */
+  awaitingResume: false,
+  resumeTimer: null,
   /** The assistant turn streaming now (or cut off by a drop and maybe resumable). */
   turn: null,
+  /** A cut-off turn given up for lost when no "resumed" came in time; a late "resumed" brings it back. */
+  cutTurn: null,
+  /** Set when a cut-off answer could not be resumed: the rest of it may still arrive, without its start. */
+  lostStart: false,
   /** What the last frame the page sent was, to tell a refused user_message from other refusals. */
   lastSent: null,
 };
@@ -122,8 +138,10 @@ function connectChat(isReconnect) {
   chat.retryTimer = null;
   const { appid, token } = credentials();
   const params = { appid, token };
-  if (isReconnect && chat.lastSeq !== null) {
-    params.last_seq = chat.lastSeq;
+  const resumeAfter = isReconnect ? resumePoint() : null;
+  chat.cutTurn = null; // only a "resumed" late on the socket that gave the turn up brings it back
+  if (resumeAfter !== null) {
+    params.last_seq = resumeAfter;
   }
   const socket = new WebSocket(wsUrl('/ws/' + encodeURIComponent(chat.session), params));
   chat.socket = socket;
@@ -135,11 +153,17 @@ function connectChat(isReconnect) {
     if (socket !== chat.socket) return;
     chat.everOpened = true;
     chat.attempt = 0;
+    if (chat.session === chat.generatedId) {
+      chat.generatedOpened = true;
+    }
     setState(ui.chatState, 'connected', 'Connected to session ' + chat.session);
-    if (isReconnect) {
-      chat.seqContinues = false;
+    if (isReconnect && resumeAfter !== null) {
+      chat.awaitingResume = true;
       clearTimeout(chat.resumeTimer);
-      chat.resumeTimer = setTimeout(() => notResumed(), RESUME_GRACE_MS);
+      chat.resumeTimer = setTimeout(() => notResumed(), RESUME_WAIT_MS);
+    } else if (isReconnect) {
+      // nothing to resume from: what the answer sent while the page was away cannot be asked for
+      notResumed();
     }
     updateChatControls();
   });
@@ -161,9 +185,16 @@ function connectChat(isReconnect) {
   updateChatControls();
 }
 
+/** What to send as last_seq on a reconnect: the last seq received, -1 for a session that was new, or none. */
+function resumePoint() {
+  if (chat.lastSeq !== null) return chat.lastSeq;
+  return chat.emptyBefore ? -1 : null;
+}
+
 function onChatClosed(event) {
   chat.socket = null;
   clearTimeout(chat.resumeTimer);
+  chat.awaitingResume = false;
   expireToolCalls('the connection closed before the result was sent');
   if (chat.turn) {
     chat.turn.setMeta('connection lost…');
@@ -189,34 +220,71 @@ function onChatClosed(event) {
   updateChatControls();
 }
 
-/** The reconnected gateway did not resume: the answer that was streaming when the connection dropped is lost. */
+/**
+ * The reconnected socket does not resume (an old gateway that ignores last_seq, or nothing to resume from): the
+ * answer that was streaming when the connection dropped is lost, and seq numbers on this socket are not ours.
+ */
 function notResumed() {
   clearTimeout(chat.resumeTimer);
-  chat.seqContinues = true;
-  chat.lastSeq = null; // this socket numbers its frames afresh
-  endTurnIfAny('interrupted', 'interrupted: the connection dropped and the answer was not resumed');
+  chat.awaitingResume = false;
+  chat.lastSeq = null;
+  chat.emptyBefore = false;
+  if (chat.turn) {
+    chat.cutTurn = chat.turn;
+    chat.lostStart = true;
+    endTurnIfAny('interrupted', 'interrupted: the connection dropped and the answer was not resumed');
+  }
+  updateChatControls();
+}
+
+/** {"type":"resumed","last_seq":N,"recovered":true|false[,"error":...]}: the gateway's first frame on a resume. */
+function onResumed(frame) {
+  clearTimeout(chat.resumeTimer);
+  chat.awaitingResume = false;
+  if (frame.recovered === false) {
+    // Live frames only from here, numbered from wherever the gateway is (from 0 again for a session that expired):
+    // nothing after this is a duplicate.
+    chat.lastSeq = null;
+    chat.emptyBefore = false;
+    chat.cutTurn = null;
+    if (chat.turn) {
+      chat.lostStart = true;
+      endTurnIfAny('interrupted', 'interrupted: the gateway could not resume the answer'
+        + (frame.error ? ' (' + frame.error + ')' : ''));
+    }
+    notice('Reconnected, but the gateway could not resume: ' + (frame.error || 'frames were lost')
+      + '. New frames follow.');
+  } else {
+    if (!chat.turn && chat.cutTurn && typeof frame.last_seq === 'number') {
+      // "resumed" came after the page had given the answer up: it carries on after all
+      chat.turn = chat.cutTurn;
+      chat.turn.revive();
+      chat.lastSeq = frame.last_seq >= 0 ? frame.last_seq : null;
+      chat.lostStart = false;
+    }
+    chat.cutTurn = null;
+    if (chat.turn) {
+      chat.turn.resumed = true;
+      if (!chat.turn.stopping) chat.turn.setMeta('resumed, streaming…');
+    }
+    setState(ui.chatState, 'connected', 'Connected to session ' + chat.session + ' (resumed)');
+  }
   updateChatControls();
 }
 
 function onChatFrame(frame) {
   if (frame.type === 'resumed') {
-    clearTimeout(chat.resumeTimer);
-    chat.seqContinues = true;
-    if (frame.recovered === false) {
-      endTurnIfAny('interrupted', 'interrupted: the gateway could not recover the rest of the answer');
-    } else if (chat.turn) {
-      chat.turn.setMeta('streaming (resumed)…');
-    }
-    updateChatControls();
+    onResumed(frame);
     return;
   }
+  if (chat.awaitingResume) {
+    // the gateway sends "resumed" first: any other first frame means a gateway that ignored last_seq
+    notResumed();
+  }
+  chat.cutTurn = null; // "resumed" comes first or not at all
   if (typeof frame.seq === 'number') {
-    if (!chat.seqContinues) {
-      // a seq frame before any "resumed": this gateway numbers the new socket from scratch
-      notResumed();
-    }
     if (chat.lastSeq !== null && frame.seq <= chat.lastSeq) {
-      return; // already shown (replayed after a resume)
+      return; // already shown: a resume replays only frames after last_seq, so this is a safety net
     }
     chat.lastSeq = frame.seq;
   }
@@ -268,7 +336,12 @@ function onRefused(message) {
 
 function currentTurn() {
   if (!chat.turn) {
+    // an answer the page did not ask for on this connection: the rest of one cut off by a drop
     chat.turn = newAssistantTurn();
+    if (chat.lostStart) {
+      chat.turn.note = 'its start was lost when the connection dropped';
+      chat.lostStart = false;
+    }
   }
   return chat.turn;
 }
@@ -301,10 +374,14 @@ function newAssistantTurn() {
     text: '',
     state: 'streaming',
     stopping: false,
+    /** Whether the answer carried on over a reconnect. */
+    resumed: false,
+    /** Said after the state when the turn ends (e.g. that its start was lost). */
+    note: null,
     append(token) {
       this.text += token;
       text.textContent = this.text;
-      if (!this.stopping) meta.textContent = 'streaming…';
+      if (!this.stopping) meta.textContent = this.resumed ? 'resumed, streaming…' : 'streaming…';
       scrollToEnd(ui.transcript);
     },
     setMeta(value) {
@@ -314,8 +391,14 @@ function newAssistantTurn() {
       this.state = state;
       item.dataset.state = state;
       item.removeAttribute('aria-busy');
-      meta.textContent = value;
+      const note = this.note || (this.resumed && state === 'done' ? 'resumed after the connection dropped' : null);
+      meta.textContent = note ? value + ' · ' + note : value;
       scrollToEnd(ui.transcript);
+    },
+    revive() {
+      this.state = 'streaming';
+      item.dataset.state = 'streaming';
+      item.setAttribute('aria-busy', 'true');
     },
   };
   return turn;
@@ -343,6 +426,8 @@ function sendMessage() {
   if (!sendChat({ type: 'user_message', content, role: 'user' })) return;
   addUserTurn(content);
   ui.message.value = '';
+  chat.cutTurn = null;
+  chat.lostStart = false;
   chat.turn = newAssistantTurn();
   updateChatControls();
 }
@@ -570,9 +655,12 @@ function startSession() {
     notice('Session ' + session);
   }
   chat.session = session;
-  // a socket opened by the person (not a reconnect) asks for no replay, so its seq numbers start afresh
+  // a socket opened by the person (not a reconnect) asks for no replay: it takes the session's frames from now on
   chat.lastSeq = null;
-  chat.seqContinues = true;
+  chat.emptyBefore = session === chat.generatedId && !chat.generatedOpened;
+  chat.awaitingResume = false;
+  chat.cutTurn = null;
+  chat.lostStart = false;
   chat.attempt = 0;
   chat.everOpened = false;
   connectChat(false);
@@ -619,7 +707,8 @@ ui.judgeForm.addEventListener('submit', (event) => {
 
 // ?session=..&appid=..&token=.. pre-fill the fields, so a link can open a given session.
 const query = new URLSearchParams(location.search);
-ui.sessionId.value = query.get('session') || randomSessionId();
+chat.generatedId = query.get('session') ? null : randomSessionId();
+ui.sessionId.value = query.get('session') || chat.generatedId;
 ui.appid.value = query.get('appid') || '';
 ui.token.value = query.get('token') || '';
 updateChatControls();

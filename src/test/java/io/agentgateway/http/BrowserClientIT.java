@@ -16,12 +16,17 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
+import java.util.stream.IntStream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentgateway.auth.TokenVerifier;
+import io.agentgateway.common.ClientSocket;
+import io.agentgateway.session.SessionRegistry;
+import io.agentgateway.session.SessionStreams;
 import io.agentgateway.testing.RunningGateway;
 import io.agentgateway.testing.StandInAgent;
+import io.agentgateway.testing.WsClient;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
@@ -37,6 +42,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.SearchContext;
 import org.openqa.selenium.TakesScreenshot;
@@ -74,9 +80,16 @@ class BrowserClientIT {
     /** Why the browser did not start, when it did not. */
     private String browserMissing;
 
-    /** WebSocket scripts mounted in front of the gateway's /ws/{session_id} for a few sessions (resume tests). */
+    /**
+     * Old-gateway stand-ins: WebSocket scripts mounted in front of the gateway's /ws/{session_id} for a few sessions,
+     * for the page's fallback when a gateway ignores last_seq.
+     */
     private final Map<String, BiConsumer<Integer, ServerWebSocket>> fakeSessions = new ConcurrentHashMap<>();
-    private final List<String> fakeHandshakes = new CopyOnWriteArrayList<>();
+    /** Every chat handshake's URI (path and query), in order, whichever gateway of the test it reached. */
+    private final List<String> handshakes = new CopyOnWriteArrayList<>();
+    /** Handshakes after the first of these sessions wait for their future (to watch the page reconnecting). */
+    private final Map<String, CompletableFuture<Void>> handshakeGates = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> connections = new ConcurrentHashMap<>();
 
     @RegisterExtension
     final TestWatcher screenshotOnFailure = new TestWatcher() {
@@ -96,14 +109,21 @@ class BrowserClientIT {
     @BeforeAll
     void start() throws Exception {
         agent = new StandInAgent();
-        gateway = RunningGateway.builder()
+        gateway = gatewayWithAuth();
+        mountHandshakeHook(gateway);
+        startBrowser();
+    }
+
+    private RunningGateway gatewayWithAuth(String... properties) throws Exception {
+        RunningGateway.Builder b = RunningGateway.builder()
                 .agentUrl(agent.url())
                 .property("gateway.auth.fixed-secret", SECRET)
                 .property("gateway.internal-api-key", INTERNAL_KEY)
-                .property("gateway.demo-worker.delay-ms", "20")
-                .start();
-        mountFakeSessions();
-        startBrowser();
+                .property("gateway.demo-worker.delay-ms", "20");
+        for (int i = 0; i < properties.length; i += 2) {
+            b.property(properties[i], properties[i + 1]);
+        }
+        return b.start();
     }
 
     @AfterAll
@@ -328,42 +348,166 @@ class BrowserClientIT {
     }
 
     @Test
-    void aDroppedConnectionIsResumedFromTheLastSeqWithoutDuplicates() {
+    void aConnectionDroppedMidAnswerIsResumedFromTheLastSeqAndTheAnswerIsWhole() throws Exception {
+        List<String> tokens = IntStream.range(0, 60).mapToObj(i -> "w" + i + " ").toList();
+        String answer = String.join("", tokens);
+        agent.script(StandInAgent.openAi(tokens, Duration.ofMillis(50)));
+        int requestsBefore = agent.requests().size();
+        int hangUpsBefore = agent.hangUpCount();
+        // the reconnect's handshake waits here, so the page stays in its reconnecting state while the agent goes on
         CompletableFuture<Void> letItReconnect = new CompletableFuture<>();
-        fakeSessions.put("browser-resume", (n, ws) -> {
-            if (n == 1) {
-                ws.textMessageHandler(message -> {
-                    ws.writeTextMessage(assistant("Hel", false, 0));
-                    ws.writeTextMessage(assistant("lo ", false, 1));
-                    ws.close((short) 1012, "restarting");
-                });
-            } else {
-                ws.writeTextMessage("{\"type\":\"resumed\",\"last_seq\":1,\"recovered\":true}");
-                ws.writeTextMessage(assistant("lo ", false, 1)); // already shown: dropped by seq
-                ws.writeTextMessage(assistant("world", false, 2));
-                ws.writeTextMessage(assistant("", true, 3));
-            }
-        });
-        fakeHandshakeGate.put("browser-resume", letItReconnect);
+        handshakeGates.put("browser-resume", letItReconnect);
         openAndConnect("browser-resume");
-        type(control("textbox", "Message"), "Hi");
+        type(control("textbox", "Message"), "Tell me a long story");
         control("button", "Send").click();
-
         WebElement turn = awaitAssistantTurn(1);
-        // the gateway's side holds the second handshake, so the page stays in its reconnecting state
+        await().atMost(WAIT).until(() -> textOf(turn.findElement(By.className("text"))).startsWith("w0 w1 w2 w3 w4 "));
+
+        cutSocket(gateway, "browser-resume", (short) 1011, "cut by the test");
         await().atMost(WAIT).until(() -> textOf(chatState()).equals("Reconnecting (attempt 1)…"));
         assertThat(chatState().getDomAttribute("data-state")).isEqualTo("reconnecting");
-        assertThat(textOf(turn.findElement(By.className("text")))).isEqualTo("Hello ");
         assertThat(textOf(turn.findElement(By.className("meta")))).isEqualTo("connection lost…");
         assertThat(control("button", "Send").isEnabled()).as("nothing can be sent while disconnected").isFalse();
+        String shownWhenCut = textOf(turn.findElement(By.className("text")));
+        assertThat(answer).startsWith(shownWhenCut);
+        assertThat(shownWhenCut).as("cut while streaming").isNotEqualTo(answer);
+        int framesShown = shownWhenCut.split(" ").length; // one frame per token, seq from 0 in this new session
 
         letItReconnect.complete(null);
         await().atMost(WAIT).until(() -> "done".equals(turn.getDomAttribute("data-state")));
-        assertThat(textOf(turn.findElement(By.className("text")))).isEqualTo("Hello world");
+        assertThat(textOf(turn.findElement(By.className("text")))).as("no gap, no duplicate").isEqualTo(answer);
+        assertThat(textOf(turn.findElement(By.className("meta")))).isEqualTo("done · resumed after the connection dropped");
+        assertThat(conversation().findElements(By.cssSelector("li.turn.assistant"))).hasSize(1);
         assertThat(chatState().getDomAttribute("data-state")).isEqualTo("connected");
-        assertThat(fakeHandshakes).filteredOn(uri -> uri.startsWith("/ws/browser-resume")).hasSize(2);
-        String reconnect = fakeHandshakes.stream().filter(uri -> uri.startsWith("/ws/browser-resume")).toList().get(1);
-        assertThat(reconnect).contains("last_seq=1", "appid=" + APPID, "token=");
+        assertThat(textOf(chatState())).isEqualTo("Connected to session browser-resume (resumed)");
+        assertThat(handshakesOf("browser-resume")).hasSize(2);
+        assertThat(handshakesOf("browser-resume").get(1))
+                .contains("last_seq=" + (framesShown - 1), "appid=" + APPID, "token=");
+        assertThat(agent.requests()).as("the agent was asked once").hasSize(requestsBefore + 1);
+        assertThat(agent.hangUpCount()).as("the agent was never cut off").isEqualTo(hangUpsBefore);
+        screenshot("browser-client-resumed.png");
+
+        // seq goes on across connections: the next answer is shown, not dropped as already seen
+        agent.script(StandInAgent.echo(Duration.ZERO));
+        type(control("textbox", "Message"), "and one more");
+        control("button", "Send").click();
+        WebElement next = awaitAssistantTurn(2);
+        await().atMost(WAIT).until(() -> "done".equals(next.getDomAttribute("data-state")));
+        assertThat(textOf(next.findElement(By.className("text")))).isEqualTo("and one more");
+        assertThat(textOf(next.findElement(By.className("meta")))).isEqualTo("done");
+    }
+
+    @Test
+    void aSlowClientClosedWith4008ReconnectsAndResumes() {
+        List<String> tokens = IntStream.range(0, 40).mapToObj(i -> "s" + i + " ").toList();
+        agent.script(StandInAgent.openAi(tokens, Duration.ofMillis(40)));
+        int hangUpsBefore = agent.hangUpCount();
+        openAndConnect("browser-slow");
+        recordChatStates();
+        type(control("textbox", "Message"), "Stream to a slow reader");
+        control("button", "Send").click();
+        WebElement turn = awaitAssistantTurn(1);
+        await().atMost(WAIT).until(() -> textOf(turn.findElement(By.className("text"))).startsWith("s0 s1 s2 "));
+
+        // what the gateway's slow-client sweep does (InMemorySessionStreams.SLOW_CLIENT)
+        cutSocket(gateway, "browser-slow", (short) 4008, "too slow: reconnect with last_seq to resume");
+        await().atMost(WAIT).until(() -> "done".equals(turn.getDomAttribute("data-state")));
+        assertThat(textOf(turn.findElement(By.className("text")))).isEqualTo(String.join("", tokens));
+        assertThat(chatStatesSeen()).contains(
+                "reconnecting: Connection lost (4008 too slow: reconnect with last_seq to resume). "
+                + "Reconnecting in 0.5 s (attempt 1)…",
+                "connected: Connected to session browser-slow (resumed)");
+        assertThat(handshakesOf("browser-slow")).hasSize(2);
+        assertThat(handshakesOf("browser-slow").get(1)).containsPattern("[?&]last_seq=\\d+");
+        assertThat(agent.hangUpCount()).as("the agent was never cut off").isEqualTo(hangUpsBefore);
+    }
+
+    @Test
+    void aDropBeforeTheFirstFrameOfANewSessionResumesFromTheStart() throws Exception {
+        CompletableFuture<Void> answerNow = new CompletableFuture<>();
+        int requestsBefore = agent.requests().size();
+        // the agent takes its time before the first token: the connection drops before the page has any seq
+        agent.script((request, response, vertx) -> {
+            Context context = vertx.getOrCreateContext();
+            response.setChunked(true).putHeader("Content-Type", "text/event-stream");
+            answerNow.thenRun(() -> context.runOnContext(v -> {
+                response.write(openAiChunk("Late "));
+                response.write(openAiChunk("but "));
+                response.write(openAiChunk("whole"));
+                response.end("data: [DONE]\n\n");
+            }));
+        });
+        // credentials in the link: the page connects on load, to a session id it made up itself
+        browser().get(gateway.url("/?appid=" + APPID + "&token=" + currentToken()).toString());
+        await().atMost(WAIT).until(() -> "connected".equals(chatState().getDomAttribute("data-state")));
+        String session = control("textbox", "Session id").getDomProperty("value");
+        assertThat(session).startsWith("web-");
+        CompletableFuture<Void> letItReconnect = new CompletableFuture<>();
+        handshakeGates.put(session, letItReconnect);
+        type(control("textbox", "Message"), "Take your time");
+        control("button", "Send").click();
+        WebElement turn = awaitAssistantTurn(1);
+        await().atMost(WAIT).until(() -> agent.requests().size() == requestsBefore + 1);
+
+        cutSocket(gateway, session, (short) 1011, "cut by the test");
+        await().atMost(WAIT).until(() -> "reconnecting".equals(chatState().getDomAttribute("data-state"))
+                                         && handshakesOf(session).size() == 2);
+        answerNow.complete(null); // the whole answer is made while the page is away
+        letItReconnect.complete(null);
+        await().atMost(WAIT).until(() -> "done".equals(turn.getDomAttribute("data-state")));
+        assertThat(textOf(turn.findElement(By.className("text")))).isEqualTo("Late but whole");
+        assertThat(textOf(turn.findElement(By.className("meta")))).isEqualTo("done · resumed after the connection dropped");
+        assertThat(handshakesOf(session).get(1)).contains("last_seq=-1");
+    }
+
+    @Test
+    void aResumeTheGatewayCannotRecoverEndsTheCutAnswerAndLiveFramesGoOn() throws Exception {
+        agent.script(StandInAgent.endless(Duration.ofMillis(40)));
+        // a short grace and time to live, so the session is gone before the page comes back
+        try (RunningGateway brief = gatewayWithAuth("gateway.session.resume-grace", "0.2", "gateway.session.ttl", "1")) {
+            mountHandshakeHook(brief);
+            CompletableFuture<Void> letItReconnect = new CompletableFuture<>();
+            handshakeGates.put("browser-expired", letItReconnect);
+            openAndConnect(brief, "browser-expired");
+            type(control("textbox", "Message"), "Talk until I am gone");
+            control("button", "Send").click();
+            WebElement cut = awaitAssistantTurn(1);
+            await().atMost(WAIT).until(() -> textOf(cut.findElement(By.className("text"))).startsWith("t0 t1 "));
+
+            cutSocket(brief, "browser-expired", (short) 1011, "cut by the test");
+            assertThat(agent.awaitHangUp(Duration.ofSeconds(5))).as("the answer was abandoned after the grace").isNotNull();
+            SessionStreams streams = brief.context().getRegistry().lookupByNameAndType("sessionStreams", SessionStreams.class);
+            await().atMost(WAIT).until(() -> streams.size() == 0);
+            assertThat(chatState().getDomAttribute("data-state")).isEqualTo("reconnecting");
+
+            letItReconnect.complete(null);
+            await().atMost(WAIT).until(() -> "interrupted".equals(cut.getDomAttribute("data-state")));
+            assertThat(textOf(cut.findElement(By.className("meta"))))
+                    .startsWith("interrupted: the gateway could not resume the answer (");
+            assertThat(handshakesOf("browser-expired").get(1)).containsPattern("[?&]last_seq=\\d+");
+            await().atMost(WAIT).until(() -> control("button", "Send").isEnabled());
+
+            // the session starts over and so do its seq numbers: the page must show them, not drop them as seen
+            agent.script(StandInAgent.echo(Duration.ZERO));
+            type(control("textbox", "Message"), "still here");
+            control("button", "Send").click();
+            WebElement fresh = awaitAssistantTurn(2);
+            await().atMost(WAIT).until(() -> "done".equals(fresh.getDomAttribute("data-state")));
+            assertThat(textOf(fresh.findElement(By.className("text")))).isEqualTo("still here");
+        }
+    }
+
+    @Test
+    void aSessionTakenOverByAnotherConnectionIsNotReconnected() {
+        openAndConnect("browser-takeover");
+        try (WsClient other = gateway.connect("/ws/browser-takeover?appid=" + APPID + "&token=" + currentToken())) {
+            await().atMost(WAIT).until(() -> "closed".equals(chatState().getDomAttribute("data-state")));
+            assertThat(textOf(chatState())).isEqualTo("Closed: another connection took this session over");
+            // a reconnect would come after 0.5 s and take the session back: none comes
+            await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3))
+                    .until(() -> handshakesOf("browser-takeover").size() == 2);
+            assertThat(control("button", "Send").isEnabled()).isFalse();
+        }
     }
 
     @Test
@@ -414,8 +558,12 @@ class BrowserClientIT {
 
     /** Loads the page, sees it refused without credentials, then connects to {@code session} with a token. */
     private void openAndConnect(String session) {
+        openAndConnect(gateway, session);
+    }
+
+    private void openAndConnect(RunningGateway target, String session) {
         WebDriver b = browser();
-        b.get(gateway.url("/").toString());
+        b.get(target.url("/").toString());
         // on load it connects with the fields as they are: auth is on and they are empty, so it is refused
         await().atMost(WAIT).until(() -> "failed".equals(chatState().getDomAttribute("data-state")));
         assertThat(textOf(chatState())).contains("appid", "token");
@@ -424,11 +572,35 @@ class BrowserClientIT {
         sessionId.clear();
         type(sessionId, session);
         type(control("textbox", "appid"), APPID);
-        String token = new TokenVerifier(SECRET, Clock.systemUTC()).tokenFor(APPID, System.currentTimeMillis() / 60_000);
-        type(control("textbox", "token"), token);
+        type(control("textbox", "token"), currentToken());
         control("button", "Connect").click();
         await().atMost(WAIT).until(() -> "connected".equals(chatState().getDomAttribute("data-state")));
         assertThat(textOf(chatState())).isEqualTo("Connected to session " + session);
+    }
+
+    /** From now on, the page records each state the chat connection shows ("state: text"), however brief. */
+    private void recordChatStates() {
+        ((JavascriptExecutor) browser()).executeScript("""
+                const state = arguments[0];
+                window.chatStatesSeen = [];
+                new MutationObserver(() => window.chatStatesSeen.push(state.dataset.state + ': ' + state.textContent))
+                    .observe(state, { attributes: true, childList: true, characterData: true, subtree: true });
+                """, chatState());
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<String> chatStatesSeen() {
+        return (List<String>) ((JavascriptExecutor) browser()).executeScript("return window.chatStatesSeen;");
+    }
+
+    private void screenshot(String name) throws IOException {
+        if (browser instanceof TakesScreenshot shooter) {
+            Files.write(Path.of("target", name), shooter.getScreenshotAs(OutputType.BYTES));
+        }
+    }
+
+    private static String currentToken() {
+        return new TokenVerifier(SECRET, Clock.systemUTC()).tokenFor(APPID, System.currentTimeMillis() / 60_000);
     }
 
     private WebElement chatState() {
@@ -494,6 +666,18 @@ class BrowserClientIT {
         return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** Closes the socket that holds {@code session} in the running gateway, from the server's side. */
+    private static void cutSocket(RunningGateway target, String session, short code, String reason) {
+        SessionRegistry registry = target.context().getRegistry().lookupByNameAndType("sessionRegistry", SessionRegistry.class);
+        ClientSocket socket = registry.find(session).orElseThrow(() -> new AssertionError("no socket holds " + session));
+        socket.close(code, reason);
+    }
+
+    private List<String> handshakesOf(String session) {
+        return handshakes.stream().filter(uri -> uri.startsWith("/ws/" + session + "?") || uri.equals("/ws/" + session))
+                .toList();
+    }
+
     private CompletableFuture<HttpResponse<String>> executeTool(String session, String body) {
         return HTTP.sendAsync(HttpRequest.newBuilder(gateway.url("/tool/execute/" + session))
                 .timeout(Duration.ofSeconds(30))
@@ -515,33 +699,37 @@ class BrowserClientIT {
                 .put("seq", seq).toString();
     }
 
-    /** Handshakes of these sessions wait for their future before the upgrade (to watch the page reconnecting). */
-    private final Map<String, CompletableFuture<Void>> fakeHandshakeGate = new ConcurrentHashMap<>();
-    private final Map<String, AtomicInteger> fakeConnections = new ConcurrentHashMap<>();
-
     /**
-     * A stand-in for the resume protocol the gateway does not speak yet: for the sessions in {@link #fakeSessions},
-     * a handler ahead of the gateway's own (and of its handshake guard) upgrades the socket itself and plays the
-     * session's script, told which connection of the session this is (1, 2, ...).
+     * A handler ahead of the gateway's own on /ws/{session} (and of its handshake guard): records each handshake,
+     * holds the second and later handshakes of a session in {@link #handshakeGates} until its future completes, and
+     * for the sessions in {@link #fakeSessions} upgrades the socket itself and plays the session's script, told which
+     * connection of the session this is (1, 2, ...). Any other handshake goes on to the gateway untouched.
      */
-    private void mountFakeSessions() {
-        VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(gateway.context(),
+    private void mountHandshakeHook(RunningGateway target) {
+        VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(target.context(),
                 VertxPlatformHttpRouter.PLATFORM_HTTP_ROUTER_NAME_ZERO);
         router.route("/ws/:session").order(-2000).handler(ctx -> {
             String session = ctx.pathParam("session");
+            HttpServerRequest request = ctx.request();
+            handshakes.add(request.uri());
+            int n = connections.computeIfAbsent(session, s -> new AtomicInteger()).incrementAndGet();
+            CompletableFuture<Void> gate = n == 1 ? null : handshakeGates.get(session);
             BiConsumer<Integer, ServerWebSocket> script = fakeSessions.get(session);
-            if (script == null) {
+            if (gate == null && script == null) {
                 ctx.next();
                 return;
             }
-            HttpServerRequest request = ctx.request();
-            fakeHandshakes.add(request.uri());
-            int n = fakeConnections.computeIfAbsent(session, s -> new AtomicInteger()).incrementAndGet();
-            CompletableFuture<Void> gate = n == 1 ? CompletableFuture.completedFuture(null)
-                    : fakeHandshakeGate.getOrDefault(session, CompletableFuture.completedFuture(null));
             Context context = Vertx.currentContext();
             request.pause();
-            gate.thenRun(() -> context.runOnContext(v -> request.toWebSocket().onSuccess(ws -> script.accept(n, ws))));
+            (gate == null ? CompletableFuture.<Void>completedFuture(null) : gate).thenRun(() -> context.runOnContext(v -> {
+                if (script != null) {
+                    request.toWebSocket().onSuccess(ws -> script.accept(n, ws));
+                } else {
+                    // as the gateway's own guard does: resume, then hand on (the upgrade pauses it again itself)
+                    request.resume();
+                    ctx.next();
+                }
+            }));
         });
     }
 }
