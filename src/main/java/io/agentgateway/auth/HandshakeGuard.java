@@ -43,6 +43,11 @@ public final class HandshakeGuard implements Handler<RoutingContext> {
     @FunctionalInterface
     public interface SessionClaims {
         boolean claim(String sessionId, String identity);
+
+        /** True when claim asks a remote store (Redis): it then runs on a worker, never on the event loop. */
+        default boolean blocking() {
+            return false;
+        }
     }
 
     private final WebsocketAuth auth;
@@ -111,11 +116,41 @@ public final class HandshakeGuard implements Handler<RoutingContext> {
         identity.ifPresent(id -> ctx.put(GatewayHeaders.IDENTITY, id));
         HttpServerRequest request = ctx.request();
         String sessionId = chatSession(request.path());
-        if (identity.isPresent() && sessionId != null && !claims.claim(sessionId, identity.get())) {
-            // nobody reads another application's answers by guessing a session id
-            refuse(ctx, 403, "Session " + sessionId + " belongs to another application");
+        if (identity.isEmpty() || sessionId == null) {
+            admitOwned(ctx, identity);
             return;
         }
+        // nobody reads another application's answers by guessing a session id
+        if (!claims.blocking()) {
+            if (claims.claim(sessionId, identity.get())) {
+                admitOwned(ctx, identity);
+            } else {
+                refuseForeign(ctx, sessionId);
+            }
+            return;
+        }
+        request.pause();
+        ctx.vertx().executeBlocking(() -> claims.claim(sessionId, identity.get()), false).onComplete(ar -> {
+            request.resume();
+            if (request.response().closed()) {
+                return;
+            }
+            if (ar.succeeded() && ar.result()) {
+                admitOwned(ctx, identity);
+            } else if (ar.succeeded()) {
+                refuseForeign(ctx, sessionId);
+            } else {
+                refuse(ctx, 503, "Cannot check who owns the session now, try again later");
+            }
+        });
+    }
+
+    private static void refuseForeign(RoutingContext ctx, String sessionId) {
+        refuse(ctx, 403, "Session " + sessionId + " belongs to another application");
+    }
+
+    private void admitOwned(RoutingContext ctx, Optional<String> identity) {
+        HttpServerRequest request = ctx.request();
         if (!isUpgrade(request)) {
             ctx.next(); // never becomes a socket (the WebSocket route answers 400): nothing to count
             return;

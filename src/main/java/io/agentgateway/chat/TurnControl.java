@@ -11,6 +11,7 @@ import io.agentgateway.common.FrameRejected;
 import io.agentgateway.common.GatewayHeaders;
 import io.agentgateway.common.GatewayMetrics;
 import io.agentgateway.common.ServerFrames;
+import io.agentgateway.session.InstanceRelay;
 import io.agentgateway.session.SessionListener;
 import io.agentgateway.session.SessionRegistry;
 import io.agentgateway.session.SessionStreams;
@@ -48,12 +49,13 @@ public class TurnControl implements SessionListener {
     private final ServerFrames frames;
     private final Limits limits;
     private final GatewayMetrics metrics;
+    private final InstanceRelay relay;
     /** the latest release of each session whose grace is running */
     private final Map<String, Object> pendingGrace = new ConcurrentHashMap<>();
 
     public TurnControl(Vertx vertx, StreamRegistry streams, SessionStreams sessionStreams, SessionRegistry sessions,
                        ConversationHistory history, ServerFrames frames, Limits limits,
-                       GatewayMetrics metrics) {
+                       GatewayMetrics metrics, InstanceRelay relay) {
         this.vertx = vertx;
         this.streams = streams;
         this.sessionStreams = sessionStreams;
@@ -62,6 +64,7 @@ public class TurnControl implements SessionListener {
         this.frames = frames;
         this.limits = limits;
         this.metrics = metrics;
+        this.relay = relay;
     }
 
     /** Begins a turn for the frame's {@code user_message} and puts it on the exchange. */
@@ -105,14 +108,32 @@ public class TurnControl implements SessionListener {
                                  + "or send {\"type\": \"cancel\"}");
     }
 
-    /** Cancels the session's answer, whichever socket of the session started it. */
+    /**
+     * Cancels the session's answer, whichever socket of the session started it, and on whichever instance it streams
+     * (one the session came from, with Redis).
+     */
     @Handler
     public void cancel(Exchange exchange) {
         ClientSocket socket = exchange.getProperty(GatewayHeaders.SOCKET, ClientSocket.class);
         boolean cancelled = streams.current(socket.sessionId()).map(Turn::cancel).orElse(false);
-        if (!cancelled) {
-            throw new FrameRejected("Nothing to cancel: no answer is streaming");
+        if (cancelled) {
+            return;
         }
+        var producer = sessionStreams.producer(socket.sessionId());
+        if (producer.isPresent()) {
+            relay.send(producer.get(), "{\"kind\":\"cancel\",\"session_id\":"
+                    + com.fasterxml.jackson.databind.node.TextNode.valueOf(socket.sessionId()) + "}");
+            return;
+        }
+        throw new FrameRejected("Nothing to cancel: no answer is streaming");
+    }
+
+    /** Another instance's socket cancelled this session's answer streaming here. */
+    @Handler
+    public void cancelFromElsewhere(Exchange exchange) {
+        String sessionId = exchange.getProperty(GatewayHeaders.RELAY, com.fasterxml.jackson.databind.JsonNode.class)
+                .path("session_id").asText("");
+        streams.current(sessionId).ifPresent(Turn::cancel);
     }
 
     /** The one place history grows: a completed turn, whichever backend answered it. */
@@ -148,8 +169,8 @@ public class TurnControl implements SessionListener {
     }
 
     private void abandonUnlessHeld(String sessionId) {
-        if (sessions.find(sessionId).isPresent()) {
-            return; // resumed in time
+        if (sessions.find(sessionId).isPresent() || sessionStreams.isMoved(sessionId)) {
+            return; // resumed in time, here or on another instance (where the answer goes on streaming)
         }
         streams.current(sessionId).ifPresent(turn -> {
             if (!turn.isFinished()) {

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
+import java.util.function.Predicate;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentgateway.auth.HandshakeGuard;
@@ -45,6 +46,7 @@ import io.agentgateway.judgement.JudgementStarter;
 import io.agentgateway.judgement.PendingJudgements;
 import io.agentgateway.queue.QueueJobs;
 import io.agentgateway.queue.QueueReplies;
+import io.agentgateway.session.Handovers;
 import io.agentgateway.session.InMemorySessionRegistry;
 import io.agentgateway.session.InMemorySessionStreams;
 import io.agentgateway.session.InstanceRelay;
@@ -52,6 +54,8 @@ import io.agentgateway.session.RedisInstanceRelay;
 import io.agentgateway.session.RedisSessionDirectory;
 import io.agentgateway.session.RelayReader;
 import io.agentgateway.session.SessionDirectory;
+import io.agentgateway.session.RedisStreamStore;
+import io.agentgateway.session.StreamStore;
 import io.agentgateway.session.SessionListener;
 import io.agentgateway.session.SessionRegistry;
 import io.agentgateway.session.SessionReplies;
@@ -149,9 +153,25 @@ public class GatewayConfiguration implements CamelConfiguration {
         registry.bind("relayReader", new RelayReader(mapper));
         List<SessionListener> onRelease = new ArrayList<>();
         SessionRegistry sessions = new InMemorySessionRegistry();
+        StreamStore store = StreamStore.NONE;
+        Predicate<String> alive = instance -> true;
+        if (redisOn) {
+            RedisSessionDirectory shared = (RedisSessionDirectory) directory;
+            alive = instance -> {
+                try {
+                    return shared.alive(instance);
+                } catch (RuntimeException e) {
+                    return true; // Redis unreachable: no instance is declared dead on that ground
+                }
+            };
+            store = new RedisStreamStore(redisBeans.template(), settings.queuePrefix(),
+                    Math.max(256, Math.min(100_000, settings.sessionBufferBytes() / 64)), settings.sessionTtl(),
+                    context.getExecutorServiceManager().newSingleThreadScheduledExecutor(this, "stream-store"),
+                    Duration.ofMillis(20));
+        }
         SessionStreams sessionStreams = new InMemorySessionStreams(vertx, frames, settings.sessionBufferBytes(),
                 settings.slowClientTimeout(), settings.sessionTtl(),
-                sessionId -> onRelease.forEach(l -> l.sessionExpired(sessionId)));
+                sessionId -> onRelease.forEach(l -> l.sessionExpired(sessionId)), store, alive);
         registry.bind("sessionRegistry", SessionRegistry.class, sessions);
         registry.bind("sessionStreams", SessionStreams.class, sessionStreams);
         registry.bind("sessionReplies", new SessionReplies(sessions, sessionStreams));
@@ -171,7 +191,7 @@ public class GatewayConfiguration implements CamelConfiguration {
                         settings.resumeGrace(), redisOn
                                 ? new RedisTurnLocks(vertx, redisBeans.template(), settings.queuePrefix(),
                                         settings.instanceId(), settings.instanceTtl())
-                                : TurnLocks.LOCAL), metrics);
+                                : TurnLocks.LOCAL), metrics, relay);
         QueueJobs jobs = new QueueJobs(mapper, settings.replyChannel(), Clock.systemUTC());
         QueuedTurns queuedTurns = new InMemoryQueuedTurns(vertx, settings.requestTimeout(), failures, metrics);
         registry.bind("streamRegistry", StreamRegistry.class, streams);
@@ -212,8 +232,22 @@ public class GatewayConfiguration implements CamelConfiguration {
             toolCalls.failConnection(socket.sessionId(), socket.connectionKey());
             remoteToolCalls.socketClosed(socket.sessionId(), socket.connectionKey());
         });
-        registry.bind("socketLifecycle", new SocketLifecycle(sessions, sessionStreams, onRelease, metrics, directory,
-                relay));
+        Handovers handovers = new Handovers(mapper, sessions, sessionStreams, relay, settings.instanceId(),
+                Duration.ofSeconds(2));
+        registry.bind("handovers", handovers);
+        SocketLifecycle socketLifecycle = new SocketLifecycle(sessions, sessionStreams, onRelease, metrics, directory,
+                handovers, store);
+        registry.bind("socketLifecycle", socketLifecycle);
+        onRelease.add(new SessionListener() {
+            @Override
+            public void socketReleased(io.agentgateway.common.ClientSocket socket, boolean sessionEnded) {
+            }
+
+            @Override
+            public void sessionExpired(String sessionId) {
+                socketLifecycle.forget(sessionId);
+            }
+        });
 
         // judgement: several agents' judgements through the queue
         PendingJudgements judgements = new InMemoryPendingJudgements(vertx, frames, metrics);
@@ -251,7 +285,21 @@ public class GatewayConfiguration implements CamelConfiguration {
         VertxPlatformHttpServerConfiguration server = new VertxPlatformHttpServerConfiguration();
         server.getCors().setEnabled(true);
         server.getCors().setOrigins(settings.corsOrigins().contains("*") ? List.of() : settings.corsOrigins());
-        HandshakeGuard guard = AuthBeans.guard(settings, registry, sessionStreams::claim);
+        HandshakeGuard.SessionClaims claims = sessionStreams::claim;
+        if (directory instanceof RedisSessionDirectory shared) {
+            claims = new HandshakeGuard.SessionClaims() {
+                @Override
+                public boolean claim(String sessionId, String identity) {
+                    return shared.claimOwner(sessionId, identity);
+                }
+
+                @Override
+                public boolean blocking() {
+                    return true;
+                }
+            };
+        }
+        HandshakeGuard guard = AuthBeans.guard(settings, registry, claims);
         context.addService(new GatewayHttpServer(server, settings.host(), settings.port(), settings.wsMaxMessageBytes(),
                 List.of(new GatewayHttpServer.Guard(List.of("/ws", "/ws/*"), guard)),
                 new ProtocolStrictness(2 * settings.wsMaxMessageBytes(), settings.wsPingInterval(),

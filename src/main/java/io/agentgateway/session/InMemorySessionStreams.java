@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.LongFunction;
+import java.util.function.Predicate;
 
 import io.agentgateway.common.ClientSocket;
 import io.agentgateway.common.ServerFrames;
@@ -28,6 +29,8 @@ public class InMemorySessionStreams implements SessionStreams {
 
     private static final Logger LOG = LoggerFactory.getLogger(InMemorySessionStreams.class);
     private static final long SWEEP_MS = 1000;
+    private static final String INTERRUPTED =
+            "Answer interrupted: the gateway instance streaming it stopped; ask again";
 
     private record Entry(long seq, String text, int bytes) {
     }
@@ -95,6 +98,14 @@ public class InMemorySessionStreams implements SessionStreams {
         long idleSince;
         String owner;
         boolean expired;
+        /** set once a socket held the session, or a frame was appended: the session is known */
+        boolean known;
+        /** where frames go once the session moved to another instance; null while it is here */
+        Consumer<String> movedTo;
+        /** the other instance whose answer streams in here (after a handover), if any */
+        String producer;
+        /** an answer's tokens went out and its final has not */
+        boolean answerOpen;
 
         Log(String sessionId, long now) {
             this.sessionId = sessionId;
@@ -112,15 +123,23 @@ public class InMemorySessionStreams implements SessionStreams {
     private final long slowClientNanos;
     private final long ttlNanos;
     private final Consumer<String> onExpired;
+    private final StreamStore store;
+    private final Predicate<String> alive;
 
     /**
      * @param bufferBytes       frames kept per session, in bytes (GATEWAY__SESSION_BUFFER_BYTES)
      * @param slowClientTimeout how long a socket may make no progress while frames wait for it
      * @param ttl               how long a session nobody holds is kept
      * @param onExpired         told the id of each session forgotten
+     * @param store             where frames are kept beyond this instance (StreamStore.NONE for one instance)
+     * @param alive             whether another instance is alive (an answer streaming in from a dead one is
+     *                          interrupted)
      */
     public InMemorySessionStreams(Vertx vertx, ServerFrames frames, long bufferBytes, Duration slowClientTimeout,
-                                  Duration ttl, Consumer<String> onExpired) {
+                                  Duration ttl, Consumer<String> onExpired, StreamStore store,
+                                  Predicate<String> alive) {
+        this.store = store;
+        this.alive = alive;
         this.frames = frames;
         this.bufferBytes = bufferBytes;
         this.slowClientNanos = slowClientTimeout.toNanos();
@@ -149,24 +168,46 @@ public class InMemorySessionStreams implements SessionStreams {
                 if (log.expired) {
                     continue; // expired between lookup and lock: append to the new one
                 }
+                if (log.movedTo != null) {
+                    log.movedTo.accept(frame.apply(SEQ_PLACEHOLDER));
+                    return SEQ_PLACEHOLDER;
+                }
                 long seq = log.nextSeq++;
                 String text = frame.apply(seq);
-                int bytes = utf8Length(text);
-                log.frames.addLast(new Entry(seq, text, bytes));
-                log.keptBytes += bytes;
-                log.undeliveredBytes += bytes;
-                pump(log);
-                evict(log);
+                keep(log, seq, text);
                 return seq;
             }
         }
     }
 
+    /** Adds a frame with its seq to the log, delivers what it can, and saves it beyond memory. Holds the lock. */
+    private void keep(Log log, long seq, String text) {
+        log.known = true;
+        trackAnswer(log, text);
+        store.appended(log.sessionId, seq, text);
+        int bytes = utf8Length(text);
+        log.frames.addLast(new Entry(seq, text, bytes));
+        log.keptBytes += bytes;
+        log.undeliveredBytes += bytes;
+        pump(log);
+        evict(log);
+    }
+
+    private static void trackAnswer(Log log, String text) {
+        if (text.contains("\"is_final\":false")) {
+            log.answerOpen = true;
+        } else if (text.contains("\"is_final\":true")) {
+            log.answerOpen = false;
+            log.producer = null; // the answer from another instance is over
+        }
+    }
+
     @Override
     public Optional<Resumption> attach(ClientSocket socket, OptionalLong lastSeq) {
-        boolean known = logs.containsKey(socket.sessionId());
         Log log = log(socket.sessionId());
         synchronized (log) {
+            boolean known = log.known;
+            log.known = true;
             log.socket = socket;
             log.idleSince = 0;
             log.stalledSince = 0;
@@ -243,6 +284,111 @@ public class InMemorySessionStreams implements SessionStreams {
     }
 
     @Override
+    public Snapshot moveTo(String sessionId, Consumer<Snapshot> snapshotFirst, Consumer<String> forward) {
+        Log log = log(sessionId);
+        synchronized (log) {
+            java.util.List<String> texts = new java.util.ArrayList<>(log.frames.size());
+            for (int i = 0; i < log.frames.size(); i++) {
+                texts.add(log.frames.get(i).text());
+            }
+            Snapshot snapshot = new Snapshot(log.nextSeq, texts, log.owner);
+            snapshotFirst.accept(snapshot); // under the lock: no frame appended after it can overtake it
+            log.movedTo = forward;
+            log.socket = null;
+            log.idleSince = System.nanoTime();
+            log.notifyAll(); // a producer waiting for room here no longer waits: its frames go elsewhere
+            return snapshot;
+        }
+    }
+
+    @Override
+    public boolean isMoved(String sessionId) {
+        Log log = logs.get(sessionId);
+        if (log == null) {
+            return false;
+        }
+        synchronized (log) {
+            return log.movedTo != null;
+        }
+    }
+
+    @Override
+    public boolean has(String sessionId) {
+        Log log = logs.get(sessionId);
+        if (log == null) {
+            return false;
+        }
+        synchronized (log) {
+            return log.known && log.movedTo == null;
+        }
+    }
+
+    @Override
+    public void install(String sessionId, Snapshot snapshot, Optional<String> producer) {
+        Log log = log(sessionId);
+        synchronized (log) {
+            while (!log.frames.isEmpty()) {
+                log.frames.removeFirst();
+            }
+            log.keptBytes = 0;
+            log.undeliveredBytes = 0;
+            long seq = snapshot.nextSeq() - snapshot.frames().size();
+            log.answerOpen = false;
+            for (String text : snapshot.frames()) {
+                int bytes = utf8Length(text);
+                log.frames.addLast(new Entry(seq++, text, bytes));
+                log.keptBytes += bytes;
+                trackAnswer(log, text);
+            }
+            log.nextSeq = snapshot.nextSeq();
+            log.delivered = log.nextSeq - 1;
+            log.known = true;
+            log.movedTo = null;
+            log.producer = log.answerOpen ? producer.orElse(null) : null; // only an open answer still streams in
+            if (snapshot.owner() != null) {
+                log.owner = snapshot.owner();
+            }
+            evict(log);
+        }
+    }
+
+    @Override
+    public void appendForwarded(String sessionId, String frame) {
+        append(sessionId, seq -> frame.replace("\"seq\":" + SEQ_PLACEHOLDER, "\"seq\":" + seq));
+    }
+
+    @Override
+    public Optional<String> producer(String sessionId) {
+        Log log = logs.get(sessionId);
+        if (log == null) {
+            return Optional.empty();
+        }
+        synchronized (log) {
+            return Optional.ofNullable(log.producer);
+        }
+    }
+
+    /**
+     * The answer that was streaming when its instance stopped ends here with an error final, so a client waiting
+     * for is_final stops. Holds the lock.
+     */
+    private void interrupt(Log log, String why) {
+        if (log.answerOpen) {
+            long seq = log.nextSeq++;
+            keep(log, seq, frames.turnError(why, seq));
+        }
+        log.producer = null;
+    }
+
+    @Override
+    public void interruptIfOpen(String sessionId) {
+        Log log = log(sessionId);
+        synchronized (log) {
+            interrupt(log, INTERRUPTED);
+        }
+    }
+
+    @Override
     public boolean hasReader(String sessionId) {
         Log log = logs.get(sessionId);
         if (log == null) {
@@ -298,10 +444,28 @@ public class InMemorySessionStreams implements SessionStreams {
         }
     }
 
-    /** Drops delivered frames, oldest first, while the log is over its size. Undelivered ones stay. */
+    /**
+     * Drops delivered frames, oldest first, while the log is over its size. Undelivered ones stay, except when an
+     * answer streams in from another instance, which this one cannot hold back: past twice the size the oldest go
+     * anyway, and a socket that had not read them is closed (4008) so that it resumes and learns what it lost.
+     */
     private void evict(Log log) {
         while (log.keptBytes > bufferBytes && !log.frames.isEmpty() && log.frames.peekFirst().seq() <= log.delivered) {
             log.keptBytes -= log.frames.removeFirst().bytes();
+        }
+        while (log.producer != null && log.keptBytes > 2 * bufferBytes && !log.frames.isEmpty()) {
+            Entry gone = log.frames.removeFirst();
+            log.keptBytes -= gone.bytes();
+            if (gone.seq() > log.delivered) {
+                log.undeliveredBytes -= gone.bytes();
+                log.delivered = gone.seq();
+                if (log.socket != null) {
+                    ClientSocket slow = log.socket;
+                    log.socket = null;
+                    log.idleSince = System.nanoTime();
+                    slow.close(SLOW_CLIENT, "too slow: reconnect with last_seq to resume");
+                }
+            }
         }
     }
 
@@ -310,13 +474,23 @@ public class InMemorySessionStreams implements SessionStreams {
         for (Log log : logs.values()) {
             ClientSocket slow = null;
             boolean expire = false;
+            String producer;
             synchronized (log) {
+                producer = log.producer;
+            }
+            // asked outside the lock: it may ask Redis
+            boolean producerGone = producer != null && !alive.test(producer);
+            synchronized (log) {
+                if (producerGone && producer.equals(log.producer)) {
+                    interrupt(log, INTERRUPTED);
+                }
                 if (log.socket != null && log.stalledSince != 0 && now - log.stalledSince > slowClientNanos) {
                     slow = log.socket;
                     log.socket = null;
                     log.idleSince = now;
                     log.stalledSince = 0;
-                } else if (log.socket == null && log.idleSince != 0 && now - log.idleSince > ttlNanos) {
+                } else if (log.socket == null && log.producer == null && log.idleSince != 0
+                           && now - log.idleSince > ttlNanos) {
                     log.expired = true;
                     log.notifyAll();
                     expire = true;

@@ -65,12 +65,29 @@ public class RedisSessionDirectory implements SessionDirectory {
                 .filter(h -> !h.equals(self)).filter(this::alive);
     }
 
+    /**
+     * The session belongs to the identity that first claimed it, on any instance: true when it was unclaimed (now
+     * claimed) or is the identity's own. Expires with the session (blocking: never on an event loop).
+     */
+    public boolean claimOwner(String sessionId, String identity) {
+        String key = sessionKey(prefix, sessionId, "owner");
+        if (Boolean.TRUE.equals(redis.opsForValue().setIfAbsent(key, identity, holderTtl))) {
+            return true;
+        }
+        boolean own = identity.equals(redis.opsForValue().get(key));
+        if (own) {
+            redis.expire(key, holderTtl);
+        }
+        return own;
+    }
+
     /** Says this instance is alive; call it more often than the instance TTL (blocking: never on an event loop). */
     public void heartbeat() {
         redis.opsForValue().set(prefix + "instance:" + self, "1", instanceTtl);
     }
 
-    boolean alive(String instanceId) {
+    /** Whether the instance's heartbeat is there (blocking: not on an event loop). */
+    public boolean alive(String instanceId) {
         return Boolean.TRUE.equals(redis.hasKey(prefix + "instance:" + instanceId));
     }
 }

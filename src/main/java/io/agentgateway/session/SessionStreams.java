@@ -16,6 +16,16 @@ import io.agentgateway.common.ClientSocket;
  */
 public interface SessionStreams {
 
+    /**
+     * What a session's stream holds, to carry it on elsewhere: the kept frames (their text, oldest first, their seqs
+     * contiguous up to {@code nextSeq - 1}) and the session's owner.
+     */
+    record Snapshot(long nextSeq, java.util.List<String> frames, String owner) {
+    }
+
+    /** Marks a frame appended elsewhere, whose seq the stream that takes it writes in: see {@link #appendForwarded}. */
+    long SEQ_PLACEHOLDER = Long.MIN_VALUE;
+
     /** What a socket that asked to resume was told first ({@code {"type": "resumed", ...}}). */
     record Resumption(long lastSeq, boolean recovered, String error) {
     }
@@ -47,6 +57,36 @@ public interface SessionStreams {
      * (now claimed) or already belongs to {@code identity}.
      */
     boolean claim(String sessionId, String identity);
+
+    /**
+     * The session moves to another instance: {@code snapshotFirst} gets its stream as it is, before any frame appended
+     * after it, and from now on every frame appended here goes to {@code forward} (its text with
+     * {@link #SEQ_PLACEHOLDER} for a seq) instead.
+     */
+    Snapshot moveTo(String sessionId, java.util.function.Consumer<Snapshot> snapshotFirst,
+                    java.util.function.Consumer<String> forward);
+
+    /** True when the session's stream moved to another instance. */
+    boolean isMoved(String sessionId);
+
+    /** Whether this instance has a stream for the session (with at least one frame, or a socket that held it). */
+    boolean has(String sessionId);
+
+    /**
+     * Takes on a session's stream from another instance (or from the store).
+     *
+     * @param producer the instance whose answer may still stream into it, if any
+     */
+    void install(String sessionId, Snapshot snapshot, java.util.Optional<String> producer);
+
+    /** An answer the stream left open (its instance stopped) ends with an error final saying it was interrupted. */
+    void interruptIfOpen(String sessionId);
+
+    /** Appends a frame made on another instance (its seq is {@link #SEQ_PLACEHOLDER}). */
+    void appendForwarded(String sessionId, String frame);
+
+    /** The other instance whose answer streams into the session's stream here, if any. */
+    java.util.Optional<String> producer(String sessionId);
 
     /** Whether a socket reads the session's stream now. */
     boolean hasReader(String sessionId);

@@ -1,9 +1,9 @@
 package io.agentgateway.session;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.agentgateway.common.ClientSocket;
 import io.agentgateway.common.GatewayHeaders;
 import io.agentgateway.common.GatewayMetrics;
@@ -28,20 +28,24 @@ public class SocketLifecycle {
     private final List<SessionListener> listeners;
     private final GatewayMetrics metrics;
     private final SessionDirectory directory;
-    private final InstanceRelay relay;
+    private final Handovers handovers;
+    private final StreamStore store;
 
     /**
-     * @param directory which instance holds each session's socket ({@link SessionDirectory#LOCAL} for one instance)
-     * @param relay     messages to the other instances
+     * @param directory which instance holds each session ({@link SessionDirectory#LOCAL} for one instance)
+     * @param handovers moving a session's stream from another instance to this one
+     * @param store     the sessions' frames beyond any one instance's memory ({@link StreamStore#NONE} for one)
      */
     public SocketLifecycle(SessionRegistry sessions, SessionStreams streams, List<SessionListener> listeners,
-                           GatewayMetrics metrics, SessionDirectory directory, InstanceRelay relay) {
+                           GatewayMetrics metrics, SessionDirectory directory, Handovers handovers,
+                           StreamStore store) {
         this.sessions = sessions;
         this.streams = streams;
         this.listeners = listeners; // read at each release: wired after construction
         this.metrics = metrics;
         this.directory = directory;
-        this.relay = relay;
+        this.handovers = handovers;
+        this.store = store;
     }
 
     /** Registers the socket as its session's holder and its stream's reader (resuming from last_seq if asked). */
@@ -54,13 +58,18 @@ public class SocketLifecycle {
             release(older, false);
             older.close(SESSION_TAKEN_OVER, "session taken over by a newer connection");
         });
-        claimAcrossInstances(socket.sessionId());
+        boolean fromStore = bringStreamHere(socket.sessionId());
         streams.attach(socket, lastSeq(exchange.getMessage().getHeader(LAST_SEQ, String.class)))
                 .ifPresent(r -> {
                     metrics.resumed(r.recovered());
                     LOG.debug("Session {} resumed after seq {}: recovered={}", socket.sessionId(), r.lastSeq(),
                             r.recovered());
                 });
+        if (fromStore) {
+            // after the resumed frame and the replay: a client that could not be given the frames it asked for still
+            // gets the final that ends the answer its instance left open
+            streams.interruptIfOpen(socket.sessionId());
+        }
         LOG.debug("Socket {} opened for session {}", socket.connectionKey(), socket.sessionId());
     }
 
@@ -70,26 +79,40 @@ public class SocketLifecycle {
         streams.detach(socket);
         boolean ended = sessions.unregister(socket);
         if (ended) {
-            acrossInstances(() -> directory.release(socket.sessionId()));
+            // what was sent so far is saved before anyone can look for it elsewhere
+            acrossInstances(store::flush);
         }
         release(socket, ended);
         LOG.debug("Socket {} of session {} closed", socket.connectionKey(), socket.sessionId());
     }
 
-    /** Another instance took the session over: the socket here, if any, is closed as on a takeover here. */
-    @Handler
-    public void takenOverElsewhere(Exchange exchange) {
-        String sessionId = exchange.getProperty(GatewayHeaders.RELAY, JsonNode.class).path("session_id").asText("");
-        sessions.find(sessionId).ifPresent(socket -> {
-            LOG.info("Session {} taken over on another instance", sessionId);
-            socket.close(SESSION_TAKEN_OVER, "session taken over by a newer connection");
+    /**
+     * This instance holds the session now. Its stream comes from the live instance that held it (which closes its
+     * socket with 4000 and forwards what its answer still appends), or from the store when that instance is gone
+     * (an answer it left open then ends with an interrupted error final): true in that last case.
+     */
+    private boolean bringStreamHere(String sessionId) {
+        boolean[] fromStore = {false};
+        acrossInstances(() -> {
+            Optional<String> previous = directory.claim(sessionId);
+            if (previous.isPresent() && handovers.take(sessionId, previous.get())) {
+                return;
+            }
+            if (previous.isPresent() || !streams.has(sessionId)) {
+                store.load(sessionId).ifPresent(snapshot -> {
+                    LOG.info("Session {} carried on from the store: {} frames kept, next seq {}", sessionId,
+                            snapshot.frames().size(), snapshot.nextSeq());
+                    streams.install(sessionId, snapshot, Optional.empty());
+                    fromStore[0] = true;
+                });
+            }
         });
+        return fromStore[0];
     }
 
-    /** This instance holds the session now: the instance that held it before closes its socket (code 4000). */
-    private void claimAcrossInstances(String sessionId) {
-        acrossInstances(() -> directory.claim(sessionId).ifPresent(previous ->
-                relay.send(previous, "{\"kind\":\"takeover\",\"session_id\":" + quote(sessionId) + "}")));
+    /** The session is forgotten here: it is nobody's unless another instance holds it. */
+    public void forget(String sessionId) {
+        acrossInstances(() -> directory.release(sessionId));
     }
 
     /** Without the shared directory (Redis down) the socket still works here; other instances cannot reach it. */
@@ -101,9 +124,7 @@ public class SocketLifecycle {
         }
     }
 
-    private static String quote(String s) {
-        return com.fasterxml.jackson.databind.node.TextNode.valueOf(s).toString();
-    }
+
 
     /** The {@code last_seq} query parameter: absent, or a whole number from -1; anything else resumes nothing. */
     static OptionalLong lastSeq(String raw) {

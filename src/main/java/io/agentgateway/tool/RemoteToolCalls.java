@@ -72,7 +72,8 @@ public class RemoteToolCalls {
     /** Reads a tool_result or tool_failed message into the outcome it carries. */
     static ToolOutcome outcomeOf(JsonNode message) {
         if ("tool_failed".equals(message.path("kind").asText())) {
-            return new ToolOutcome.SocketClosed();
+            return "no_socket".equals(message.path("reason").asText())
+                    ? new ToolOutcome.NoSocket() : new ToolOutcome.SocketClosed();
         }
         if (message.has("error") && !message.get("error").isNull()) {
             return new ToolOutcome.ClientError(message.get("error").asText());

@@ -60,6 +60,9 @@ public class ToolCallAwait extends AsyncProcessorSupport implements AsyncProcess
         } else if (outcome instanceof ToolOutcome.TimedOut) {
             status = 504;
             body.put("error", "No tool_result from the client within " + Durations.seconds(call.timeout()) + " s");
+        } else if (outcome instanceof ToolOutcome.NoSocket) {
+            status = 404;
+            body.put("error", "No socket open for session " + call.sessionId());
         } else {
             status = 410;
             body.put("error", "The client's socket closed before it answered");

@@ -17,6 +17,10 @@ public sealed interface ToolOutcome {
     record TimedOut() implements ToolOutcome {
     }
 
+    /** No instance holds a socket for the session any more (the call went to one that let it go). */
+    record NoSocket() implements ToolOutcome {
+    }
+
     /** The socket the call was sent to closed before it answered. */
     record SocketClosed() implements ToolOutcome {
     }

@@ -48,8 +48,8 @@ public class ToolRelay implements Processor {
             String origin = m.path("origin").asText();
             ClientSocket socket = sessions.find(sessionId).orElse(null);
             if (socket == null) {
-                relay.send(origin, "{\"kind\":\"tool_failed\",\"session_id\":" + quote(sessionId)
-                                   + ",\"call_id\":" + quote(callId) + "}");
+                relay.send(origin, "{\"kind\":\"tool_failed\",\"reason\":\"no_socket\",\"session_id\":"
+                                   + quote(sessionId) + ",\"call_id\":" + quote(callId) + "}");
                 return;
             }
             remote.sent(sessionId, callId, origin, socket.connectionKey(),

@@ -153,6 +153,39 @@ class TurnMetricsTest {
         }
 
         @Override
+        public Snapshot moveTo(String sessionId, java.util.function.Consumer<Snapshot> snapshotFirst,
+                               java.util.function.Consumer<String> forward) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public boolean isMoved(String sessionId) {
+            return false;
+        }
+
+        @Override
+        public boolean has(String sessionId) {
+            return true;
+        }
+
+        @Override
+        public void install(String sessionId, Snapshot snapshot, java.util.Optional<String> producer) {
+        }
+
+        @Override
+        public void interruptIfOpen(String sessionId) {
+        }
+
+        @Override
+        public void appendForwarded(String sessionId, String frame) {
+        }
+
+        @Override
+        public java.util.Optional<String> producer(String sessionId) {
+            return java.util.Optional.empty();
+        }
+
+        @Override
         public int size() {
             return 0;
         }

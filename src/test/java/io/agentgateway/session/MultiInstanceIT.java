@@ -65,10 +65,14 @@ class MultiInstanceIT {
         }
     }
 
-    /** A socket whose OPEN has been handled (so its session is in the directory): its frames are handled in order. */
+    /**
+     * A socket whose OPEN has been handled (so its session is in the directory): its frames are handled in order, so
+     * the answer to a harmless probe proves it.
+     */
     private static WsClient opened(GatewayProcess g, String session) {
         WsClient ws = g.connect("/ws/" + session);
-        assertThat(ws.send("{\"type\":\"cancel\"}").next().text("error")).startsWith("Nothing to cancel");
+        assertThat(ws.send("{\"type\":\"tool_result\",\"call_id\":\"probe\",\"result\":1}").next().text("error"))
+                .startsWith("Unknown call_id");
         return ws;
     }
 
@@ -153,13 +157,103 @@ class MultiInstanceIT {
             first.userMessage("forever");
             assertThat(first.next().text("type")).isEqualTo("assistant_message");
             try (WsClient second = opened(b, "one-at-a-time")) {
-                // the answer on A streams on (for its resume grace): B may not start another one
-                assertThat(second.userMessage("me too").next().text("error"))
-                        .startsWith("An answer is already streaming for this session");
-                // once A has given its answer up (nobody resumed it there), B can
-                await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                // the session moved to B, and the answer streaming on A goes on to B's socket: B may not start another
+                second.userMessage("me too");
+                Frame refusal = nextNonToken(second);
+                assertThat(refusal.text("error")).startsWith("An answer is already streaming for this session");
+                // a cancel on B reaches the answer on A, whose cancelled final comes back through B
+                second.send("{\"type\":\"cancel\"}");
+                Frame last = nextNonToken(second);
+                assertThat(last.json().path("cancelled").asBoolean()).as(last.json().toString()).isTrue();
+                await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(300)).untilAsserted(() ->
                         assertThat(second.userMessage("now?").next().text("type")).isEqualTo("assistant_message"));
                 second.untilFinal();
+            }
+        } finally {
+            agent.script(StandInAgent.echo(Duration.ZERO));
+        }
+    }
+
+    /** The next frame that is not a token of an answer still streaming. */
+    private static Frame nextNonToken(WsClient ws) {
+        while (true) {
+            Frame f = ws.next();
+            if (!("assistant_message".equals(f.text("type")) && !f.isFinal())) {
+                return f;
+            }
+        }
+    }
+
+    private static final java.util.List<String> LONG_ANSWER =
+            java.util.stream.IntStream.range(0, 40).mapToObj(i -> "t" + i + " ").toList();
+
+    private static long seq(Frame f) {
+        return f.json().path("seq").asLong();
+    }
+
+    @Test
+    void aClientResumesOnTheOtherInstanceAnAnswerStreamingOnTheFirst() throws Exception {
+        agent.script(StandInAgent.openAi(LONG_ANSWER, Duration.ofMillis(40)));
+        try {
+            int hangUps = agent.hangUpCount();
+            java.util.List<Frame> all = new java.util.ArrayList<>();
+            WsClient first = opened(a, "roaming");
+            first.userMessage("tell me");
+            for (int i = 0; i < 5; i++) {
+                all.add(first.next());
+            }
+            first.abort(); // the phone changed networks
+            try (WsClient again = b.connect("/ws/roaming?last_seq=" + seq(all.get(4)))) {
+                Frame resumed = again.next();
+                assertThat(resumed.text("type")).isEqualTo("resumed");
+                assertThat(resumed.json().path("recovered").asBoolean()).as(resumed.json().toString()).isTrue();
+                all.addAll(again.untilFinal());
+            }
+            assertThat(WsClient.joined(all)).isEqualTo(String.join("", LONG_ANSWER));
+            for (int i = 1; i < all.size(); i++) {
+                assertThat(seq(all.get(i))).as("no gap, no duplicate").isEqualTo(seq(all.get(i - 1)) + 1);
+            }
+            assertThat(agent.hangUpCount()).as("the agent call on the first instance went on").isEqualTo(hangUps);
+        } finally {
+            agent.script(StandInAgent.echo(Duration.ZERO));
+        }
+    }
+
+    @Test
+    void anInstanceKilledMidAnswerLeavesItsFramesAndAnInterruptedFinal() throws Exception {
+        agent.script(StandInAgent.openAi(LONG_ANSWER, Duration.ofMillis(100)));
+        try (GatewayProcess doomed = GatewayProcess.start("doomed", env("it-doomed"))) {
+            java.util.List<Frame> seen = new java.util.ArrayList<>();
+            WsClient ws = opened(doomed, "doomed-session");
+            ws.userMessage("tell me");
+            for (int i = 0; i < 5; i++) {
+                seen.add(ws.next());
+            }
+            doomed.kill();
+            long killed = System.nanoTime();
+            ws.abort();
+            try (WsClient again = b.connect("/ws/doomed-session?last_seq=" + seq(seen.get(4)))) {
+                Frame resumed = again.next(Duration.ofSeconds(10));
+                assertThat(resumed.text("type")).isEqualTo("resumed");
+                // recovered unless the last frame the client saw was not saved yet when the instance died
+                boolean recovered = resumed.json().path("recovered").asBoolean();
+                java.util.List<Frame> rest = again.untilFinal();
+                long ms = (System.nanoTime() - killed) / 1_000_000;
+                Frame last = rest.get(rest.size() - 1);
+                assertThat(last.text("type")).isEqualTo("error");
+                assertThat(last.text("error")).contains("interrupted");
+                assertThat(ms).as("the interrupted final within GATEWAY__INSTANCE_TTL (3 s) and a margin")
+                        .isLessThan(5000L);
+                java.util.List<Frame> all = new java.util.ArrayList<>(seen);
+                all.addAll(rest);
+                if (recovered) {
+                    for (int i = 1; i < all.size(); i++) {
+                        assertThat(seq(all.get(i))).isEqualTo(seq(all.get(i - 1)) + 1);
+                    }
+                    assertThat(String.join("", LONG_ANSWER)).startsWith(WsClient.joined(all));
+                } else {
+                    assertThat(rest).as("only the final that ends the interrupted answer").hasSize(1);
+                }
             }
         } finally {
             agent.script(StandInAgent.echo(Duration.ZERO));

@@ -1,0 +1,104 @@
+package io.agentgateway.session;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataAccessException;
+import org.springframework.data.redis.core.RedisOperations;
+import org.springframework.data.redis.core.SessionCallback;
+import org.springframework.data.redis.core.StringRedisTemplate;
+
+/**
+ * {@link StreamStore} in Redis: {@code <prefix>{<session>}:frames}, a list of the session's frames (their JSON text,
+ * which carries their seq), the last {@code maxFrames} kept, expiring with the session. Appends are queued and written
+ * every {@code flushEvery} in one pipeline by one thread, so the token path never waits on Redis.
+ */
+public class RedisStreamStore implements StreamStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RedisStreamStore.class);
+    private static final Pattern SEQ = Pattern.compile("\"seq\":(\\d+)\\}\\s*$");
+
+    private record Appended(String sessionId, String text) {
+    }
+
+    private final StringRedisTemplate redis;
+    private final String prefix;
+    private final int maxFrames;
+    private final Duration ttl;
+    private final ConcurrentLinkedQueue<Appended> queue = new ConcurrentLinkedQueue<>();
+
+    public RedisStreamStore(StringRedisTemplate redis, String prefix, int maxFrames, Duration ttl,
+                            ScheduledExecutorService writer, Duration flushEvery) {
+        this.redis = redis;
+        this.prefix = prefix;
+        this.maxFrames = maxFrames;
+        this.ttl = ttl;
+        writer.scheduleWithFixedDelay(this::flushQuietly, flushEvery.toMillis(), flushEvery.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    private String key(String sessionId) {
+        return RedisSessionDirectory.sessionKey(prefix, sessionId, "frames");
+    }
+
+    @Override
+    public void appended(String sessionId, long seq, String text) {
+        queue.add(new Appended(sessionId, text));
+    }
+
+    private void flushQuietly() {
+        try {
+            flush();
+        } catch (RuntimeException e) {
+            LOG.warn("Could not save session frames to Redis (they stay in memory here): {}", e.getMessage());
+        }
+    }
+
+    @Override
+    public synchronized void flush() {
+        Map<String, List<String>> bySession = new LinkedHashMap<>();
+        for (Appended a; (a = queue.poll()) != null; ) {
+            bySession.computeIfAbsent(a.sessionId(), k -> new ArrayList<>()).add(a.text());
+        }
+        if (bySession.isEmpty()) {
+            return;
+        }
+        redis.executePipelined(new SessionCallback<Object>() {
+            @Override
+            @SuppressWarnings({"unchecked", "rawtypes"})
+            public Object execute(RedisOperations operations) throws DataAccessException {
+                for (Map.Entry<String, List<String>> e : bySession.entrySet()) {
+                    String key = key(e.getKey());
+                    operations.opsForList().rightPushAll(key, e.getValue());
+                    operations.opsForList().trim(key, -maxFrames, -1);
+                    operations.expire(key, ttl);
+                }
+                return null;
+            }
+        });
+    }
+
+    @Override
+    public Optional<SessionStreams.Snapshot> load(String sessionId) {
+        List<String> texts = redis.opsForList().range(key(sessionId), 0, -1);
+        if (texts == null || texts.isEmpty()) {
+            return Optional.empty();
+        }
+        Matcher m = SEQ.matcher(texts.get(texts.size() - 1));
+        if (!m.find()) {
+            return Optional.empty();
+        }
+        return Optional.of(new SessionStreams.Snapshot(Long.parseLong(m.group(1)) + 1, texts, null));
+    }
+}
