@@ -15,6 +15,8 @@ import org.springframework.data.redis.core.StringRedisTemplate;
  */
 public class RedisConversationHistory implements ConversationHistory {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RedisConversationHistory.class);
+
     private final StringRedisTemplate redis;
     private final ObjectMapper mapper;
     private final String prefix;
@@ -34,9 +36,16 @@ public class RedisConversationHistory implements ConversationHistory {
         return RedisSessionDirectory.sessionKey(prefix, sessionId, "history");
     }
 
+    /** Without Redis the turn goes ahead without history, rather than failing. */
     @Override
     public List<ChatMessage> get(String sessionId) {
-        List<String> raw = redis.opsForList().range(key(sessionId), 0, -1);
+        List<String> raw;
+        try {
+            raw = redis.opsForList().range(key(sessionId), 0, -1);
+        } catch (RuntimeException e) {
+            LOG.warn("History unavailable for session {}, the turn goes ahead without it: {}", sessionId, e.getMessage());
+            return List.of();
+        }
         List<ChatMessage> messages = new ArrayList<>();
         if (raw != null) {
             for (String r : raw) {
@@ -58,11 +67,13 @@ public class RedisConversationHistory implements ConversationHistory {
         try {
             redis.opsForList().rightPushAll(key(sessionId), mapper.writeValueAsString(user),
                     mapper.writeValueAsString(assistant));
+            redis.opsForList().trim(key(sessionId), -maxMessages, -1);
+            redis.expire(key(sessionId), ttl);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write a chat message", e);
+        } catch (RuntimeException e) {
+            LOG.warn("History not saved for session {}: {}", sessionId, e.getMessage());
         }
-        redis.opsForList().trim(key(sessionId), -maxMessages, -1);
-        redis.expire(key(sessionId), ttl);
     }
 
     /**

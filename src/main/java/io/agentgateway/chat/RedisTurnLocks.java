@@ -2,7 +2,7 @@ package io.agentgateway.chat;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.agentgateway.session.RedisSessionDirectory;
@@ -28,7 +28,11 @@ public class RedisTurnLocks implements TurnLocks {
     private final String prefix;
     private final String self;
     private final Duration ttl;
-    private final Set<String> held = ConcurrentHashMap.newKeySet();
+    /**
+     * Locks this instance holds, with how many of its turns hold each: a turn that has just sent its final may not
+     * have let go yet when the client's next message starts the next turn here.
+     */
+    private final Map<String, Integer> held = new ConcurrentHashMap<>();
 
     public RedisTurnLocks(Vertx vertx, StringRedisTemplate redis, String prefix, String self, Duration ttl) {
         this.redis = redis;
@@ -51,31 +55,49 @@ public class RedisTurnLocks implements TurnLocks {
 
     @Override
     public boolean tryLock(String sessionId) {
-        try {
-            boolean locked = Boolean.TRUE.equals(redis.opsForValue().setIfAbsent(key(sessionId), self, ttl));
-            if (locked) {
-                held.add(sessionId);
+        synchronized (held) {
+            if (held.containsKey(sessionId)) {
+                held.merge(sessionId, 1, Integer::sum); // ours already: this instance's registry keeps it to one
+                return true;
             }
-            return locked;
+        }
+        boolean locked;
+        try {
+            locked = Boolean.TRUE.equals(redis.opsForValue().setIfAbsent(key(sessionId), self, ttl));
         } catch (RuntimeException e) {
             LOG.warn("Turn lock unavailable, the answer goes ahead: {}", e.getMessage());
             return true;
         }
+        if (locked) {
+            synchronized (held) {
+                held.merge(sessionId, 1, Integer::sum);
+            }
+        }
+        return locked;
     }
 
     @Override
     public void unlock(String sessionId) {
-        if (held.remove(sessionId)) {
-            try {
-                redis.execute(DELETE_IF, List.of(key(sessionId)), self);
-            } catch (RuntimeException e) {
-                LOG.debug("Turn lock of {} not released (it expires): {}", sessionId, e.getMessage());
+        synchronized (held) {
+            Integer n = held.get(sessionId);
+            if (n == null) {
+                return;
             }
+            if (n > 1) {
+                held.put(sessionId, n - 1);
+                return;
+            }
+            held.remove(sessionId);
+        }
+        try {
+            redis.execute(DELETE_IF, List.of(key(sessionId)), self);
+        } catch (RuntimeException e) {
+            LOG.debug("Turn lock of {} not released (it expires): {}", sessionId, e.getMessage());
         }
     }
 
     private void renew() {
-        for (String sessionId : held) {
+        for (String sessionId : held.keySet()) {
             try {
                 redis.expire(key(sessionId), ttl);
             } catch (RuntimeException e) {

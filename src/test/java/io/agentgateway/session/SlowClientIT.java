@@ -24,8 +24,13 @@ class SlowClientIT {
 
     @Test
     void aClientThatNeverReadsCostsABoundedBufferAndIsClosedWith4008() throws Exception {
-        AtomicLong sent = new AtomicLong();
-        try (StandInAgent fast = new StandInAgent().script(StandInAgent.firehose(OFFERED, 1000, sent));
+        AtomicLong sent = new AtomicLong();      // to the client that never reads
+        AtomicLong toReaders = new AtomicLong(); // to the sessions that read alongside it
+        StandInAgent.Script stuckAnswer = StandInAgent.firehose(OFFERED, 1000, sent);
+        StandInAgent.Script readerAnswer = StandInAgent.firehose(OFFERED, 1000, toReaders);
+        try (StandInAgent fast = new StandInAgent().script((r, response, vertx) ->
+                     (r.lastUserMessage().equals("everything, please") ? stuckAnswer : readerAnswer)
+                             .answer(r, response, vertx));
              StandInAgent normal = new StandInAgent().script(StandInAgent.echo(Duration.ofMillis(20)));
              RunningGateway gateway = RunningGateway.builder().agentUrl(fast.url())
                      .property("gateway.session.slow-client-timeout", "3")

@@ -5,12 +5,15 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+
+import redis.embedded.RedisServer;
 
 /**
  * Runs the benchmark scenarios against the gateway and against the baseline relay, one after the other on the
@@ -99,6 +102,9 @@ public final class Bench {
             }
             if (wanted("idle")) {
                 idle(smoke ? 20 : 10_000);
+            }
+            if (wanted("redis")) {
+                redisMode(smoke ? 1 : 3, smoke ? 5 : 100, smoke ? 50 : 2000, smoke ? 10 : 200, smoke ? 10 : 60);
             }
         } finally {
             agent.destroy();
@@ -270,6 +276,69 @@ public final class Bench {
                 ratio(heapPer[0], heapPer[1]));
         row("4 idle sockets", what + "RSS per socket", fmt(rssPer[0] / 1024, "KB"), fmt(rssPer[1] / 1024, "KB"),
                 ratio(rssPer[0], rssPer[1]));
+    }
+
+    /**
+     * The gateway with Redis (sessions saved, directory, relay) against the same gateway in memory, in pairs run one
+     * after the other (memory, Redis, memory, Redis, ...): the median ratio and its range. Goal: throughput at least
+     * 0.7 times, p99 token delay within 5 ms.
+     */
+    private void redisMode(int pairs, int sessions, int tokensEach, int latencySessions, int latencyTokens)
+            throws Exception {
+        int redisPort = freePort();
+        RedisServer redisServer = RedisServer.newRedisServer().bind("127.0.0.1").port(redisPort)
+                .setting("save \"\"").setting("appendonly no").build();
+        redisServer.start();
+        try {
+            Map<String, String> withRedis = Map.of("REDIS_HOST", "127.0.0.1", "REDIS_PORT", Integer.toString(redisPort));
+            List<Double> rateRatios = new ArrayList<>();
+            List<Double> p99Deltas = new ArrayList<>();
+            double[] lastRate = new double[2];
+            double[] lastP99 = new double[2];
+            for (int p = 0; p < pairs; p++) {
+                for (int i = 0; i < 2; i++) {
+                    Map<String, String> env = i == 0 ? Map.of() : withRedis;
+                    try (Target t = gateway("redis-mode-" + p + "-" + i, env);
+                         LoadClient load = new LoadClient(sessions)) {
+                        load.open(t.port, sessions, 500, n -> "/ws/rm-" + n);
+                        load.stream(tokensEach / 4, 0, 0, 300);
+                        double secs = load.stream(tokensEach, 0, 0, 300);
+                        check(secs > 0 && load.errors.get() == 0, t.name + " redis-mode throughput: "
+                                + load.unfinished() + " unfinished");
+                        lastRate[i] = load.tokens.get() / Math.max(secs, 1e-9);
+                    }
+                    try (Target t = gateway("redis-mode-lat-" + p + "-" + i, env);
+                         LoadClient load = new LoadClient(latencySessions)) {
+                        load.open(t.port, latencySessions, 500, n -> "/ws/rml-" + n);
+                        load.stream(latencyTokens, 20, 1000, 300);
+                        double secs = load.stream(latencyTokens, 20, 1000, 300);
+                        check(secs > 0 && load.errors.get() == 0, t.name + " redis-mode latency: "
+                                + load.unfinished() + " unfinished");
+                        lastP99[i] = load.latencyMicros.getValueAtPercentile(99) / 1000.0;
+                    }
+                }
+                rateRatios.add(lastRate[1] / Math.max(lastRate[0], 1e-9));
+                p99Deltas.add(lastP99[1] - lastP99[0]);
+            }
+            Collections.sort(rateRatios);
+            Collections.sort(p99Deltas);
+            String range = pairs + " pairs, median (min–max)";
+            row("6 Redis mode", sessions + " sessions × " + tokensEach + " tokens: throughput with Redis / in memory, "
+                    + range, fmt(lastRate[1], "tokens/s"), fmt(lastRate[0], "tokens/s (memory)"),
+                    String.format(Locale.ROOT, "%.2f× (%.2f–%.2f)", median(rateRatios), rateRatios.get(0),
+                            rateRatios.get(rateRatios.size() - 1)));
+            row("6 Redis mode", latencySessions + " sessions × 20 tokens/s: p99 with Redis − in memory, " + range,
+                    fmt(lastP99[1], "ms"), fmt(lastP99[0], "ms (memory)"),
+                    String.format(Locale.ROOT, "%+.2f ms (%+.2f…%+.2f)", median(p99Deltas), p99Deltas.get(0),
+                            p99Deltas.get(p99Deltas.size() - 1)));
+        } finally {
+            redisServer.stop();
+        }
+    }
+
+    private static double median(List<Double> sorted) {
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
     // --- output ---------------------------------------------------------------------------------
