@@ -53,6 +53,10 @@ public class RedisTurnLocks implements TurnLocks {
         return RedisSessionDirectory.sessionKey(prefix, sessionId, "turn");
     }
 
+    /**
+     * Lock and unlock of this instance run one at a time (their Redis calls included), so that a lock being released
+     * here is never mistaken by the next turn here for another instance's.
+     */
     @Override
     public boolean tryLock(String sessionId) {
         synchronized (held) {
@@ -60,20 +64,18 @@ public class RedisTurnLocks implements TurnLocks {
                 held.merge(sessionId, 1, Integer::sum); // ours already: this instance's registry keeps it to one
                 return true;
             }
-        }
-        boolean locked;
-        try {
-            locked = Boolean.TRUE.equals(redis.opsForValue().setIfAbsent(key(sessionId), self, ttl));
-        } catch (RuntimeException e) {
-            LOG.warn("Turn lock unavailable, the answer goes ahead: {}", e.getMessage());
-            return true;
-        }
-        if (locked) {
-            synchronized (held) {
-                held.merge(sessionId, 1, Integer::sum);
+            boolean locked;
+            try {
+                locked = Boolean.TRUE.equals(redis.opsForValue().setIfAbsent(key(sessionId), self, ttl));
+            } catch (RuntimeException e) {
+                LOG.warn("Turn lock unavailable, the answer goes ahead: {}", e.getMessage());
+                return true;
             }
+            if (locked) {
+                held.put(sessionId, 1);
+            }
+            return locked;
         }
-        return locked;
     }
 
     @Override
@@ -88,11 +90,11 @@ public class RedisTurnLocks implements TurnLocks {
                 return;
             }
             held.remove(sessionId);
-        }
-        try {
-            redis.execute(DELETE_IF, List.of(key(sessionId)), self);
-        } catch (RuntimeException e) {
-            LOG.debug("Turn lock of {} not released (it expires): {}", sessionId, e.getMessage());
+            try {
+                redis.execute(DELETE_IF, List.of(key(sessionId)), self);
+            } catch (RuntimeException e) {
+                LOG.debug("Turn lock of {} not released (it expires): {}", sessionId, e.getMessage());
+            }
         }
     }
 

@@ -102,12 +102,13 @@ public final class Turn {
             if (finished) {
                 return false;
             }
-            finished = true;
+            finished = true; // nothing else can end it now, nor append to it
             text = answer.toString();
-            streams.append(sessionId, seq -> frames.token("", true, seq));
         }
-        metrics.answerEnded(AnswerOutcome.COMPLETED);
+        // recorded before the final goes out: a client that sees is_final and asks again at once finds it
         onComplete.accept(this, text);
+        streams.append(sessionId, seq -> frames.token("", true, seq));
+        metrics.answerEnded(AnswerOutcome.COMPLETED);
         onFinish.accept(this);
         return true;
     }
