@@ -61,6 +61,7 @@ class SlowClientIT {
             }
             long heldBack = sent.get();
             long during = usedHeapAfterGc(memory);
+            System.err.printf("slow client: agent sent %d bytes, heap %+d bytes%n", heldBack, during - before);
             assertThat(heldBack).as("bytes the agent could send to a gateway whose client reads nothing")
                     .isLessThan(32L * 1024 * 1024);
             assertThat(during - before).as("heap growth while the client is stuck, bytes").isLessThan(24L * 1024 * 1024);
