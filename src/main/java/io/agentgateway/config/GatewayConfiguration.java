@@ -24,6 +24,7 @@ import io.agentgateway.chat.InMemoryConversationHistory;
 import io.agentgateway.chat.InMemoryQueuedTurns;
 import io.agentgateway.chat.InMemoryStreamRegistry;
 import io.agentgateway.chat.QueuedTurns;
+import io.agentgateway.chat.RedisAnswerLimits;
 import io.agentgateway.chat.RedisConversationHistory;
 import io.agentgateway.chat.RedisTurnLocks;
 import io.agentgateway.chat.TurnLocks;
@@ -186,6 +187,11 @@ public class GatewayConfiguration implements CamelConfiguration {
                         settings.historyMaxMessages(), settings.sessionTtl())
                 : new InMemoryConversationHistory(settings.historyMaxMessages());
         AnswerLimits answerLimits = new InMemoryAnswerLimits(settings.maxAnswersPerApp());
+        if (redisOn) {
+            // per application across every instance on this Redis
+            answerLimits = new RedisAnswerLimits(vertx, redisBeans.template(), settings.queuePrefix(),
+                    settings.maxAnswersPerApp(), settings.instanceTtl(), answerLimits);
+        }
         TurnControl turnControl = new TurnControl(vertx, streams, sessionStreams, sessions, history, frames,
                 new TurnControl.Limits(settings.agentMaxStreams(), answerLimits, settings.maxAnswerBytes(),
                         settings.resumeGrace(), redisOn
