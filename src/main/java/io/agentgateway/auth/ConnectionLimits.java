@@ -57,4 +57,9 @@ public interface ConnectionLimits {
     int maxConnections();
 
     int maxConnectionsPerIdentity();
+
+    /** True when {@link #tryAcquire} asks a remote store (Redis): the guard then calls it on a worker. */
+    default boolean blocking() {
+        return false;
+    }
 }

@@ -155,7 +155,30 @@ public final class HandshakeGuard implements Handler<RoutingContext> {
             ctx.next(); // never becomes a socket (the WebSocket route answers 400): nothing to count
             return;
         }
-        ConnectionLimits.Admission admission = limits.tryAcquire(identity);
+        if (!limits.blocking()) {
+            counted(ctx, limits.tryAcquire(identity));
+            return;
+        }
+        request.pause();
+        ctx.vertx().executeBlocking(() -> limits.tryAcquire(identity), false).onComplete(ar -> {
+            request.resume();
+            if (ar.failed()) {
+                refuse(ctx, 503, "Cannot count connections now, try again later");
+                return;
+            }
+            if (request.response().closed()) {
+                if (ar.result().isAdmitted()) {
+                    ar.result().lease().release(); // the client went away meanwhile
+                }
+                return;
+            }
+            counted(ctx, ar.result());
+        });
+    }
+
+    /** Admits (holding the lease until the TCP connection closes) or refuses, as the count says. */
+    private void counted(RoutingContext ctx, ConnectionLimits.Admission admission) {
+        HttpServerRequest request = ctx.request();
         if (!admission.isAdmitted()) {
             if (admission.refusal() == ConnectionLimits.Refusal.INSTANCE_FULL) {
                 refuse(ctx, 503, "Too many connections: this gateway instance holds its limit of "

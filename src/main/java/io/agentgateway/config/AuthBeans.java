@@ -24,12 +24,14 @@ final class AuthBeans {
     }
 
     /** Builds the guard and binds its {@link ConnectionLimits} as {@code connectionLimits}. */
-    static HandshakeGuard guard(GatewaySettings settings, Registry registry, HandshakeGuard.SessionClaims claims) {
+    /** @param shared wraps this instance's connection limits in shared ones (Redis), or leaves them as they are */
+    static HandshakeGuard guard(GatewaySettings settings, Registry registry, HandshakeGuard.SessionClaims claims,
+                                java.util.function.UnaryOperator<ConnectionLimits> shared) {
         Clock clock = Clock.systemUTC();
         Optional<TokenVerifier> seed = settings.fixedSecret().map(s -> new TokenVerifier(s, clock));
         Optional<JwtVerifier> jwt = settings.jwt().map(j -> jwtVerifier(j, clock));
-        ConnectionLimits limits = new InMemoryConnectionLimits(settings.maxConnections(),
-                settings.maxConnectionsPerApp());
+        ConnectionLimits limits = shared.apply(new InMemoryConnectionLimits(settings.maxConnections(),
+                settings.maxConnectionsPerApp()));
         registry.bind("connectionLimits", ConnectionLimits.class, limits);
         settings.jwt().ifPresent(j -> LOG.info("WebSocket JWT auth on: {}{}{}",
                 j.secret().isPresent() ? "HS256 secret" : j.publicKeyPem().isPresent() ? "public key" : "JWKS at "

@@ -11,6 +11,7 @@ import java.util.function.Predicate;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentgateway.auth.HandshakeGuard;
 import io.agentgateway.auth.InternalKeyCheck;
+import io.agentgateway.auth.RedisConnectionLimits;
 import io.agentgateway.auth.TokenVerifier;
 import io.agentgateway.chat.AgentFailures;
 import io.agentgateway.chat.AgentRequestBuilder;
@@ -32,6 +33,7 @@ import io.agentgateway.chat.StreamRegistry;
 import io.agentgateway.chat.TurnControl;
 import io.agentgateway.chat.TurnErrors;
 import io.agentgateway.common.GatewayMetrics;
+import io.agentgateway.common.RedisSlots;
 import io.agentgateway.common.ServerFrames;
 import io.agentgateway.demo.DemoAgent;
 import io.agentgateway.demo.DemoWorker;
@@ -152,6 +154,8 @@ public class GatewayConfiguration implements CamelConfiguration {
                     context.getExecutorServiceManager().newSingleThreadExecutor(this, "relay-publisher"));
         }
         registry.bind("relayReader", new RelayReader(mapper));
+        // limits per application across instances (answers, connections): slots that expire with a dead instance
+        RedisSlots sharedSlots = redisOn ? new RedisSlots(vertx, redisBeans.template(), settings.instanceTtl()) : null;
         List<SessionListener> onRelease = new ArrayList<>();
         SessionRegistry sessions = new InMemorySessionRegistry();
         StreamStore store = StreamStore.NONE;
@@ -189,8 +193,8 @@ public class GatewayConfiguration implements CamelConfiguration {
         AnswerLimits answerLimits = new InMemoryAnswerLimits(settings.maxAnswersPerApp());
         if (redisOn) {
             // per application across every instance on this Redis
-            answerLimits = new RedisAnswerLimits(vertx, redisBeans.template(), settings.queuePrefix(),
-                    settings.maxAnswersPerApp(), settings.instanceTtl(), answerLimits);
+            answerLimits = new RedisAnswerLimits(sharedSlots, settings.queuePrefix(), settings.maxAnswersPerApp(),
+                    answerLimits);
         }
         TurnControl turnControl = new TurnControl(vertx, streams, sessionStreams, sessions, history, frames,
                 new TurnControl.Limits(settings.agentMaxStreams(), answerLimits, settings.maxAnswerBytes(),
@@ -305,7 +309,9 @@ public class GatewayConfiguration implements CamelConfiguration {
                 }
             };
         }
-        HandshakeGuard guard = AuthBeans.guard(settings, registry, claims);
+        HandshakeGuard guard = AuthBeans.guard(settings, registry, claims, redisOn
+                ? local -> new RedisConnectionLimits(vertx, sharedSlots, settings.queuePrefix(), local)
+                : local -> local);
         context.addService(new GatewayHttpServer(server, settings.host(), settings.port(), settings.wsMaxMessageBytes(),
                 List.of(new GatewayHttpServer.Guard(List.of("/ws", "/ws/*"), guard)),
                 new ProtocolStrictness(2 * settings.wsMaxMessageBytes(), settings.wsPingInterval(),

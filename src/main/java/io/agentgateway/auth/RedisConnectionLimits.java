@@ -1,0 +1,88 @@
+package io.agentgateway.auth;
+
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import io.agentgateway.common.RedisSlots;
+import io.vertx.core.Vertx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link ConnectionLimits} with the per-identity limit shared by every instance on one Redis
+ * ({@code <prefix>app:{<identity>}:connections}, see {@link RedisSlots}); the per-instance limit stays this
+ * instance's own. Asking Redis blocks, so the handshake guard calls {@link #tryAcquire} on a worker
+ * ({@link #blocking()}); a lease's release goes to a worker too. When Redis cannot be asked, this instance's counts
+ * alone decide.
+ */
+public final class RedisConnectionLimits implements ConnectionLimits {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RedisConnectionLimits.class);
+
+    private final Vertx vertx;
+    private final RedisSlots slots;
+    private final String prefix;
+    private final ConnectionLimits local;
+
+    public RedisConnectionLimits(Vertx vertx, RedisSlots slots, String prefix, ConnectionLimits local) {
+        this.vertx = vertx;
+        this.slots = slots;
+        this.prefix = prefix;
+        this.local = local;
+    }
+
+    @Override
+    public boolean blocking() {
+        return true;
+    }
+
+    @Override
+    public Admission tryAcquire(Optional<String> identity) {
+        Admission here = local.tryAcquire(identity);
+        if (!here.isAdmitted() || identity.isEmpty()) {
+            return here;
+        }
+        Optional<String> shared;
+        try {
+            shared = slots.tryAcquire(prefix + "app:{" + identity.get() + "}:connections", maxConnectionsPerIdentity());
+        } catch (RuntimeException e) {
+            LOG.warn("Shared connection limit unavailable, counting this instance only: {}", e.getMessage());
+            return here;
+        }
+        if (shared.isEmpty()) {
+            here.lease().release();
+            return Admission.refused(Refusal.IDENTITY_FULL);
+        }
+        AtomicBoolean released = new AtomicBoolean();
+        Lease localLease = here.lease();
+        return Admission.admitted(() -> {
+            if (released.compareAndSet(false, true)) {
+                localLease.release();
+                vertx.executeBlocking(() -> {
+                    slots.release(shared.get());
+                    return null;
+                }, false);
+            }
+        });
+    }
+
+    @Override
+    public int open() {
+        return local.open();
+    }
+
+    @Override
+    public int open(String identity) {
+        return local.open(identity);
+    }
+
+    @Override
+    public int maxConnections() {
+        return local.maxConnections();
+    }
+
+    @Override
+    public int maxConnectionsPerIdentity() {
+        return local.maxConnectionsPerIdentity();
+    }
+}
