@@ -1,11 +1,12 @@
 package io.agentgateway.session;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.LongFunction;
 
@@ -95,6 +96,8 @@ public class InMemorySessionStreams implements SessionStreams {
         long idleSince;
         String owner;
         boolean expired;
+        /** producers to tell when undelivered frames no longer fill the buffer ({@link #onCapacity}); null if none */
+        List<Runnable> roomWaiters;
 
         Log(String sessionId, long now) {
             this.sessionId = sessionId;
@@ -145,11 +148,13 @@ public class InMemorySessionStreams implements SessionStreams {
     public long append(String sessionId, LongFunction<String> frame) {
         while (true) {
             Log log = log(sessionId);
+            long seq;
+            List<Runnable> ready;
             synchronized (log) {
                 if (log.expired) {
                     continue; // expired between lookup and lock: append to the new one
                 }
-                long seq = log.nextSeq++;
+                seq = log.nextSeq++;
                 String text = frame.apply(seq);
                 int bytes = utf8Length(text);
                 log.frames.addLast(new Entry(seq, text, bytes));
@@ -157,8 +162,10 @@ public class InMemorySessionStreams implements SessionStreams {
                 log.undeliveredBytes += bytes;
                 pump(log);
                 evict(log);
-                return seq;
+                ready = takeReadyWaiters(log);
             }
+            runAll(ready);
+            return seq;
         }
     }
 
@@ -166,6 +173,8 @@ public class InMemorySessionStreams implements SessionStreams {
     public Optional<Resumption> attach(ClientSocket socket, OptionalLong lastSeq) {
         boolean known = logs.containsKey(socket.sessionId());
         Log log = log(socket.sessionId());
+        Optional<Resumption> told;
+        List<Runnable> ready;
         synchronized (log) {
             log.socket = socket;
             log.idleSince = 0;
@@ -198,9 +207,11 @@ public class InMemorySessionStreams implements SessionStreams {
                 }
             }
             pump(log);
-            log.notifyAll();
-            return Optional.ofNullable(resumption);
+            told = Optional.ofNullable(resumption);
+            ready = takeReadyWaiters(log);
         }
+        runAll(ready);
+        return told;
     }
 
     @Override
@@ -219,15 +230,51 @@ public class InMemorySessionStreams implements SessionStreams {
     }
 
     @Override
-    public void awaitCapacity(String sessionId, Duration recheck, BooleanSupplier stop) throws InterruptedException {
+    public boolean hasCapacity(String sessionId) {
         Log log = logs.get(sessionId);
         if (log == null) {
-            return;
+            return true;
         }
         synchronized (log) {
-            while (!log.expired && log.undeliveredBytes >= bufferBytes && !stop.getAsBoolean()) {
-                log.wait(Math.max(1, recheck.toMillis()));
+            return hasRoom(log);
+        }
+    }
+
+    @Override
+    public void onCapacity(String sessionId, Runnable then) {
+        Log log = logs.get(sessionId);
+        if (log != null) {
+            synchronized (log) {
+                if (!hasRoom(log)) {
+                    if (log.roomWaiters == null) {
+                        log.roomWaiters = new ArrayList<>(1);
+                    }
+                    log.roomWaiters.add(then);
+                    return;
+                }
             }
+        }
+        then.run();
+    }
+
+    /** Holds the lock. A forgotten session no longer holds anyone back. */
+    private boolean hasRoom(Log log) {
+        return log.expired || log.undeliveredBytes < bufferBytes;
+    }
+
+    /** Holds the lock: the waiters to run (after unlocking) now that there is room, or null. */
+    private List<Runnable> takeReadyWaiters(Log log) {
+        if (log.roomWaiters == null || !hasRoom(log)) {
+            return null;
+        }
+        List<Runnable> ready = log.roomWaiters;
+        log.roomWaiters = null;
+        return ready;
+    }
+
+    private static void runAll(List<Runnable> ready) {
+        if (ready != null) {
+            ready.forEach(Runnable::run);
         }
     }
 
@@ -275,8 +322,7 @@ public class InMemorySessionStreams implements SessionStreams {
             progressed = true;
         }
         if (progressed) {
-            log.stalledSince = 0;
-            log.notifyAll(); // producers waiting for room
+            log.stalledSince = 0; // producers waiting for room are told by pump's caller (takeReadyWaiters)
         }
         if (log.delivered < log.nextSeq - 1 && socket.isOpen()) {
             if (log.stalledSince == 0) {
@@ -287,12 +333,18 @@ public class InMemorySessionStreams implements SessionStreams {
             if (!log.drainAwaited) {
                 log.drainAwaited = true;
                 socket.onWritable(() -> {
+                    // called back at once from inside this pump when the socket drained meanwhile: then the caller
+                    // that holds the lock runs the waiters, after unlocking
+                    boolean nested = Thread.holdsLock(log);
+                    List<Runnable> ready;
                     synchronized (log) {
                         log.drainAwaited = false;
                         if (log.socket == socket) {
                             pump(log);
                         }
+                        ready = nested ? null : takeReadyWaiters(log);
                     }
+                    runAll(ready);
                 });
             }
         }
@@ -310,6 +362,7 @@ public class InMemorySessionStreams implements SessionStreams {
         for (Log log : logs.values()) {
             ClientSocket slow = null;
             boolean expire = false;
+            List<Runnable> ready = null;
             synchronized (log) {
                 if (log.socket != null && log.stalledSince != 0 && now - log.stalledSince > slowClientNanos) {
                     slow = log.socket;
@@ -318,10 +371,11 @@ public class InMemorySessionStreams implements SessionStreams {
                     log.stalledSince = 0;
                 } else if (log.socket == null && log.idleSince != 0 && now - log.idleSince > ttlNanos) {
                     log.expired = true;
-                    log.notifyAll();
+                    ready = takeReadyWaiters(log);
                     expire = true;
                 }
             }
+            runAll(ready);
             if (slow != null) {
                 LOG.info("Closing a slow client of session {}: no progress for {} ms", log.sessionId,
                         slowClientNanos / 1_000_000);
