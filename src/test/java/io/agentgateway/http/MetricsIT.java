@@ -33,7 +33,8 @@ class MetricsIT extends GatewayWithAgent {
 
     @Override
     protected RunningGateway.Builder configure(RunningGateway.Builder builder) {
-        return builder.property("gateway.internal-api-key", KEY);
+        // no resume grace: a client that goes away abandons its answer at once (aClientThatGoesAwayAbandonsItsAnswer)
+        return builder.property("gateway.internal-api-key", KEY).property("gateway.session.resume-grace", "0");
     }
 
     /** No test leaves an answer streaming or a socket open for the next one to count. */
