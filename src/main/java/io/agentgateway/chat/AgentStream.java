@@ -111,12 +111,13 @@ final class AgentStream implements AgentCall {
         }
         response = resp;
         lastByteNanos = System.nanoTime();
+        // first: the reset below reports to it (and finds the call ended), rather than as an unhandled error
+        resp.exceptionHandler(this::failed);
         int status = resp.statusCode();
         if (status < 200 || status > 299) {
             end(new AgentStatusException(status, resp.statusMessage()), true);
             return;
         }
-        resp.exceptionHandler(this::failed);
         resp.handler(this::chunk);
         resp.endHandler(v -> bodyEnded());
     }
