@@ -21,6 +21,10 @@ import org.apache.camel.Exchange;
  * <li><b>Back-pressure.</b> After a chunk, when the session's client is too far behind ({@link Turn#hasRoom()}), the
  * response is paused (Vert.x then stops reading the socket, and TCP pushes back on the agent) until
  * {@link Turn#whenRoom} says there is room. Time spent paused is not silence.</li>
+ * <li><b>Fairness.</b> The event loop is shared with other sockets and agents. After every
+ * {@value #YIELD_AFTER_BYTES} bytes relayed, the stream pauses and resumes from a task of its event loop, so a fast
+ * agent's burst waits behind the loop's other work instead of holding it up (a slow client's first frame, another
+ * agent's answer).</li>
  * <li><b>Silence.</b> One timer per idle period, not per chunk: when it fires it checks the time of the last byte and
  * sleeps again for the rest, or fails the call with {@link AgentSilenceException}.</li>
  * <li><b>Ends.</b> The exchange completes exactly once: the body's end or the agent's {@code done} (normally), a
@@ -32,6 +36,8 @@ import org.apache.camel.Exchange;
  * </ul>
  */
 final class AgentStream implements AgentCall {
+
+    static final int YIELD_AFTER_BYTES = 16 * 1024;
 
     private final HttpClient client;
     private final AgentStreamEndpoint.Options options;
@@ -52,7 +58,10 @@ final class AgentStream implements AgentCall {
     /** ended by the agent's done while its body goes on: left to end by itself, for one idle period at most */
     private boolean draining;
     /** the response is paused until the client catches up */
-    private boolean paused;
+    private boolean waitingForRoom;
+    /** the response is paused until the event loop has run what waited behind this stream */
+    private boolean yielding;
+    private int bytesSinceYield;
     private long lastByteNanos;
     private long timerId = -1;
 
@@ -136,9 +145,17 @@ final class AgentStream implements AgentCall {
             return;
         }
         if (!turn.hasRoom()) {
-            paused = true;
+            waitingForRoom = true;
             response.pause();
             turn.whenRoom(() -> context.runOnContext(v -> roomAgain()));
+        } else if ((bytesSinceYield += buffer.length()) >= YIELD_AFTER_BYTES) {
+            bytesSinceYield = 0;
+            yielding = true;
+            response.pause();
+            context.runOnContext(v -> {
+                yielding = false;
+                resumeUnlessHeld();
+            });
         }
     }
 
@@ -161,15 +178,21 @@ final class AgentStream implements AgentCall {
     }
 
     private void roomAgain() {
-        if (ended || !paused) {
+        if (ended || !waitingForRoom) {
             return;
         }
-        paused = false;
+        waitingForRoom = false;
         lastByteNanos = System.nanoTime(); // the agent's silence is counted from now
         if (timerId == -1) {
             armTimer(options.idleTimeoutMs());
         }
-        response.resume();
+        resumeUnlessHeld();
+    }
+
+    private void resumeUnlessHeld() {
+        if (!ended && !waitingForRoom && !yielding) {
+            response.resume();
+        }
     }
 
     private void bodyEnded() {
@@ -202,7 +225,7 @@ final class AgentStream implements AgentCall {
             }
             return;
         }
-        if (paused) {
+        if (waitingForRoom) {
             return; // waiting for the client, not the agent: armed again on resume
         }
         long silent = System.nanoTime() - lastByteNanos;
