@@ -16,10 +16,6 @@ public final class App {
     }
 
     public static void main(String[] args) throws Exception {
-        if (Boolean.parseBoolean(System.getenv("GATEWAY__VIRTUAL_THREADS"))) {
-            // read once by Camel's thread factory, so it must be set before Camel starts
-            System.setProperty("camel.threads.virtual.enabled", "true");
-        }
         Main main = new Main(App.class);
         Launch.configure(main);
         int exitCode;

@@ -5,11 +5,12 @@ import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeoutException;
 
 import io.agentgateway.common.Durations;
 import io.agentgateway.common.GatewayMetrics.AgentError;
-import org.apache.camel.http.base.HttpOperationFailedException;
-import org.apache.hc.client5.http.ConnectTimeoutException;
+import io.netty.channel.ConnectTimeoutException;
+import io.vertx.core.http.HttpClosedException;
 import org.springframework.dao.DataAccessException;
 
 /** Says in one sentence, for the client, why a turn failed. */
@@ -33,13 +34,13 @@ public final class AgentFailures {
             if (t instanceof AgentStreamException) {
                 return t.getMessage();
             }
-            if (t instanceof HttpOperationFailedException h) {
-                return "Agent answered HTTP " + h.getStatusCode();
+            if (t instanceof AgentStatusException h) {
+                return "Agent answered HTTP " + h.statusCode();
             }
-            if (t instanceof ConnectTimeoutException) {
+            if (isConnectTimeout(t)) {
                 return "Agent unreachable: connect timed out after " + Durations.seconds(requestTimeout) + " s";
             }
-            if (t instanceof SocketTimeoutException) {
+            if (t instanceof AgentSilenceException || t instanceof SocketTimeoutException) {
                 return timedOut();
             }
             if (t instanceof ConnectException) {
@@ -54,7 +55,7 @@ public final class AgentFailures {
             if (t instanceof RejectedExecutionException) {
                 return "Gateway busy: too many answers streaming, try again shortly";
             }
-            if (t instanceof java.io.IOException) {
+            if (t instanceof java.io.IOException || t instanceof HttpClosedException) {
                 return "Agent stream failed: " + t.getMessage();
             }
         }
@@ -68,10 +69,10 @@ public final class AgentFailures {
             if (t instanceof AgentStreamException) {
                 return String.valueOf(t.getMessage()).contains("malformed") ? AgentError.MALFORMED : AgentError.OTHER;
             }
-            if (t instanceof HttpOperationFailedException) {
+            if (t instanceof AgentStatusException) {
                 return AgentError.STATUS;
             }
-            if (t instanceof ConnectTimeoutException || t instanceof SocketTimeoutException) {
+            if (isConnectTimeout(t) || t instanceof AgentSilenceException || t instanceof SocketTimeoutException) {
                 return AgentError.TIMEOUT;
             }
             if (t instanceof ConnectException) {
@@ -79,5 +80,13 @@ public final class AgentFailures {
             }
         }
         return AgentError.OTHER;
+    }
+
+    /**
+     * The TCP connect timed out (Netty's, a {@link ConnectException}, so asked first), or no pooled connection to the
+     * agent could be had in time (Vert.x fails the request with a {@link TimeoutException}).
+     */
+    private static boolean isConnectTimeout(Throwable t) {
+        return t instanceof ConnectTimeoutException || t instanceof TimeoutException;
     }
 }

@@ -3,8 +3,9 @@ package io.agentgateway.chat;
 import org.apache.camel.builder.RouteBuilder;
 
 /**
- * A {@code user_message} becomes a turn; the answer streams on a stream thread (the agent call blocks while it
- * reads) so the socket's lane is free for the next frame, such as a cancel.
+ * A {@code user_message} becomes a turn. The answer streams without holding the socket's lane or any thread: the
+ * agent call (routes/agent-http.yaml, {@code agent-stream:}) is asynchronous, so the lane moves on to the socket's
+ * next frame, such as a cancel, and the rest of the route runs when the agent's stream ends.
  */
 public class ChatRoutes extends RouteBuilder {
 
@@ -12,7 +13,7 @@ public class ChatRoutes extends RouteBuilder {
     public void configure() {
         from("direct:chat-turn").routeId("chat-turn")
                 .bean("turnControl", "begin")
-                .wireTap("direct:chat-stream").executorService("agentStreamPool");
+                .to("direct:chat-stream");
 
         // The chat backend, GATEWAY__CHAT_BACKEND: direct:chat-http or direct:chat-queue.
         from("direct:chat-stream").routeId("chat-stream")
@@ -20,8 +21,8 @@ public class ChatRoutes extends RouteBuilder {
                 .to("direct:chat-{{gateway.chat.backend}}");
 
         from("direct:chat-http").routeId("chat-http")
-                .to("direct:agent-http")   // routes/agent-http.yaml: the operator's edge
-                .process("agentStreamRelay");
+                .to("direct:agent-http")   // routes/agent-http.yaml: the operator's edge; relays the tokens
+                .bean("turnControl", "complete");
 
         // The same request as a job; the worker's assistant_message replies come back through chat-reply.
         from("direct:chat-queue").routeId("chat-queue")

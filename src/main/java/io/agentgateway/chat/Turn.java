@@ -1,6 +1,5 @@
 package io.agentgateway.chat;
 
-import java.time.Duration;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.LongFunction;
@@ -17,9 +16,6 @@ import io.agentgateway.session.SessionStreams;
  * its client reconnects.
  */
 public final class Turn {
-
-    /** How often a producer waiting for room re-checks whether the turn has ended. */
-    private static final Duration RECHECK = Duration.ofMillis(200);
 
     private final String sessionId;
     private final String userContent;
@@ -88,11 +84,20 @@ public final class Turn {
     }
 
     /**
-     * Waits while the session's client is too far behind (its buffer is full of frames it has not read), so that the
-     * caller stops reading the agent and TCP pushes back on it. Returns at once when there is room or the turn ended.
+     * False while the session's client is too far behind (its buffer is full of frames it has not read): the caller
+     * should stop reading the agent, so that TCP pushes back on it, until {@link #whenRoom} calls it back.
      */
-    public void awaitRoom() throws InterruptedException {
-        streams.awaitCapacity(sessionId, RECHECK, this::isFinished);
+    public boolean hasRoom() {
+        return streams.hasCapacity(sessionId);
+    }
+
+    /**
+     * Runs {@code then} once when the client has caught up (at once if it has): on whichever thread made room, so
+     * {@code then} should only hand over to the reader's own thread. Never blocks. Not called when the turn ends
+     * meanwhile unless room comes too: a reader that paused learns of the end from {@link #attach}'s abort.
+     */
+    public void whenRoom(Runnable then) {
+        streams.onCapacity(sessionId, then);
     }
 
     /** Ends the turn normally; false if it had already ended. */

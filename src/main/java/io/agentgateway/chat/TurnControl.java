@@ -103,6 +103,15 @@ public class TurnControl implements SessionListener {
         exchange.setProperty(GatewayHeaders.TURN, turn);
     }
 
+    /** The agent's stream ended (the agent call completed): the turn ends normally, unless it has ended already. */
+    @Handler
+    public void complete(Exchange exchange) {
+        Turn turn = exchange.getProperty(GatewayHeaders.TURN, Turn.class);
+        if (turn != null) {
+            turn.complete();
+        }
+    }
+
     private static FrameRejected alreadyStreaming() {
         return new FrameRejected("An answer is already streaming for this session: wait for is_final "
                                  + "or send {\"type\": \"cancel\"}");

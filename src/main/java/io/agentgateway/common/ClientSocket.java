@@ -1,5 +1,7 @@
 package io.agentgateway.common;
 
+import java.util.concurrent.Executor;
+
 /** A client's open WebSocket on this gateway instance, as the routes see it. */
 public interface ClientSocket {
 
@@ -22,4 +24,12 @@ public interface ClientSocket {
 
     /** Runs {@code then} once, when the outbound queue has drained enough to take frames again. */
     void onWritable(Runnable then);
+
+    /**
+     * Runs tasks on the thread that writes this socket's frames (its event loop): work started there, such as an agent
+     * call, sends its frames without a hand-over to another thread. Never blocks. By default, on the caller's thread.
+     */
+    default Executor eventLoop() {
+        return Runnable::run;
+    }
 }

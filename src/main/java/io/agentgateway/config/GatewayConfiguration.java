@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
 import java.util.function.Predicate;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -15,7 +14,7 @@ import io.agentgateway.auth.RedisConnectionLimits;
 import io.agentgateway.auth.TokenVerifier;
 import io.agentgateway.chat.AgentFailures;
 import io.agentgateway.chat.AgentRequestBuilder;
-import io.agentgateway.chat.AgentStreamRelay;
+import io.agentgateway.chat.AgentStreamComponent;
 import io.agentgateway.chat.AnswerLimits;
 import io.agentgateway.chat.ChatJobBuilder;
 import io.agentgateway.chat.ChatReplies;
@@ -85,7 +84,6 @@ import io.vertx.core.VertxOptions;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Configuration;
-import org.apache.camel.component.http.HttpComponent;
 import org.apache.camel.component.platform.http.PlatformHttpConstants;
 import org.apache.camel.component.platform.http.spi.PlatformHttpEngine;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerConfiguration;
@@ -114,7 +112,7 @@ public class GatewayConfiguration implements CamelConfiguration {
                     + "demo agent, which is called on the gateway's own port: set PORT or GATEWAY__AGENT_URL");
         }
         // The three values made at start-up rather than configured (application.properties says so beside each):
-        // the agent URL with its demo fallback, a random instance name, and the timeout in the unit camel-http takes.
+        // the agent URL with its demo fallback, a random instance name, and the timeout in the unit agent-stream takes.
         properties.addOverrideProperty("gateway.agent.endpoint", settings.agentEndpoint());
         properties.addOverrideProperty("gateway.instance-id", settings.instanceId());
         properties.addOverrideProperty("gateway.agent.timeout-ms", Long.toString(settings.requestTimeout().toMillis()));
@@ -210,17 +208,11 @@ public class GatewayConfiguration implements CamelConfiguration {
         registry.bind("queuedTurns", QueuedTurns.class, queuedTurns);
         registry.bind("turnControl", turnControl);
         registry.bind("agentRequestBuilder", new AgentRequestBuilder(mapper, history, settings.agentModel()));
-        registry.bind("agentStreamRelay", new AgentStreamRelay(mapper));
         registry.bind("chatJobBuilder", new ChatJobBuilder(mapper, jobs, queuedTurns, settings.chatQueueAgent()));
         registry.bind("chatReplies", new ChatReplies(queuedTurns));
         registry.bind("turnErrors", new TurnErrors(failures, metrics));
-        // Answers block a thread while they read the agent; on Java 21+ with GATEWAY__VIRTUAL_THREADS=true this
-        // pool makes virtual threads.
-        ExecutorService streamPool = context.getExecutorServiceManager().newCachedThreadPool(this, "agent-stream");
-        registry.bind("agentStreamPool", ExecutorService.class, streamPool);
-        HttpComponent http = context.getComponent("http", HttpComponent.class);
-        http.setMaxTotalConnections(settings.agentMaxStreams());
-        http.setConnectionsPerRoute(settings.agentMaxStreams());
+        // routes/agent-http.yaml calls the agent through agent-stream: on this Vert.x, holding no thread per answer
+        context.addComponent("agent-stream", new AgentStreamComponent(vertx, mapper));
 
         // tool: calls from trusted services to a client's socket
         PendingToolCalls toolCalls = new InMemoryPendingToolCalls(vertx, settings.toolMaxPending());

@@ -9,7 +9,7 @@ import ch.qos.logback.core.PropertyDefinerBase;
  * or the environment variable {@code GATEWAY__LOG_FORMAT}.
  *
  * <p>Logback starts before Camel reads application.properties, so the format is taken from the launch
- * environment here (as {@code GATEWAY__VIRTUAL_THREADS} is). This class never fails: an unknown value yields
+ * environment here. This class never fails: an unknown value yields
  * {@code text}, so that the start-up error {@link GatewaySettings} then raises for it is readable.
  */
 public class LogFormatProperty extends PropertyDefinerBase {

@@ -1,11 +1,12 @@
 package io.agentgateway.session;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.LongFunction;
 import java.util.function.Predicate;
@@ -106,6 +107,8 @@ public class InMemorySessionStreams implements SessionStreams {
         String producer;
         /** an answer's tokens went out and its final has not */
         boolean answerOpen;
+        /** producers to tell when undelivered frames no longer fill the buffer ({@link #onCapacity}); null if none */
+        List<Runnable> roomWaiters;
 
         Log(String sessionId, long now) {
             this.sessionId = sessionId;
@@ -164,19 +167,24 @@ public class InMemorySessionStreams implements SessionStreams {
     public long append(String sessionId, LongFunction<String> frame) {
         while (true) {
             Log log = log(sessionId);
+            long seq;
+            List<Runnable> ready;
             synchronized (log) {
                 if (log.expired) {
                     continue; // expired between lookup and lock: append to the new one
                 }
                 if (log.movedTo != null) {
                     log.movedTo.accept(frame.apply(SEQ_PLACEHOLDER));
-                    return SEQ_PLACEHOLDER;
+                    ready = takeReadyWaiters(log);
+                    seq = SEQ_PLACEHOLDER;
+                } else {
+                    seq = log.nextSeq++;
+                    keep(log, seq, frame.apply(seq));
+                    ready = takeReadyWaiters(log);
                 }
-                long seq = log.nextSeq++;
-                String text = frame.apply(seq);
-                keep(log, seq, text);
-                return seq;
             }
+            runAll(ready);
+            return seq;
         }
     }
 
@@ -205,6 +213,8 @@ public class InMemorySessionStreams implements SessionStreams {
     @Override
     public Optional<Resumption> attach(ClientSocket socket, OptionalLong lastSeq) {
         Log log = log(socket.sessionId());
+        Optional<Resumption> told;
+        List<Runnable> ready;
         synchronized (log) {
             boolean known = log.known;
             log.known = true;
@@ -239,9 +249,11 @@ public class InMemorySessionStreams implements SessionStreams {
                 }
             }
             pump(log);
-            log.notifyAll();
-            return Optional.ofNullable(resumption);
+            told = Optional.ofNullable(resumption);
+            ready = takeReadyWaiters(log);
         }
+        runAll(ready);
+        return told;
     }
 
     @Override
@@ -260,15 +272,51 @@ public class InMemorySessionStreams implements SessionStreams {
     }
 
     @Override
-    public void awaitCapacity(String sessionId, Duration recheck, BooleanSupplier stop) throws InterruptedException {
+    public boolean hasCapacity(String sessionId) {
         Log log = logs.get(sessionId);
         if (log == null) {
-            return;
+            return true;
         }
         synchronized (log) {
-            while (!log.expired && log.undeliveredBytes >= bufferBytes && !stop.getAsBoolean()) {
-                log.wait(Math.max(1, recheck.toMillis()));
+            return hasRoom(log);
+        }
+    }
+
+    @Override
+    public void onCapacity(String sessionId, Runnable then) {
+        Log log = logs.get(sessionId);
+        if (log != null) {
+            synchronized (log) {
+                if (!hasRoom(log)) {
+                    if (log.roomWaiters == null) {
+                        log.roomWaiters = new ArrayList<>(1);
+                    }
+                    log.roomWaiters.add(then);
+                    return;
+                }
             }
+        }
+        then.run();
+    }
+
+    /** Holds the lock. A forgotten session no longer holds anyone back. */
+    private boolean hasRoom(Log log) {
+        return log.expired || log.movedTo != null || log.undeliveredBytes < bufferBytes;
+    }
+
+    /** Holds the lock: the waiters to run (after unlocking) now that there is room, or null. */
+    private List<Runnable> takeReadyWaiters(Log log) {
+        if (log.roomWaiters == null || !hasRoom(log)) {
+            return null;
+        }
+        List<Runnable> ready = log.roomWaiters;
+        log.roomWaiters = null;
+        return ready;
+    }
+
+    private static void runAll(List<Runnable> ready) {
+        if (ready != null) {
+            ready.forEach(Runnable::run);
         }
     }
 
@@ -286,19 +334,22 @@ public class InMemorySessionStreams implements SessionStreams {
     @Override
     public Snapshot moveTo(String sessionId, Consumer<Snapshot> snapshotFirst, Consumer<String> forward) {
         Log log = log(sessionId);
+        Snapshot snapshot;
+        List<Runnable> ready;
         synchronized (log) {
             java.util.List<String> texts = new java.util.ArrayList<>(log.frames.size());
             for (int i = 0; i < log.frames.size(); i++) {
                 texts.add(log.frames.get(i).text());
             }
-            Snapshot snapshot = new Snapshot(log.nextSeq, texts, log.owner);
+            snapshot = new Snapshot(log.nextSeq, texts, log.owner);
             snapshotFirst.accept(snapshot); // under the lock: no frame appended after it can overtake it
             log.movedTo = forward;
             log.socket = null;
             log.idleSince = System.nanoTime();
-            log.notifyAll(); // a producer waiting for room here no longer waits: its frames go elsewhere
-            return snapshot;
+            ready = takeReadyWaiters(log); // a producer held back here no longer is: its frames go elsewhere
         }
+        runAll(ready);
+        return snapshot;
     }
 
     @Override
@@ -421,8 +472,7 @@ public class InMemorySessionStreams implements SessionStreams {
             progressed = true;
         }
         if (progressed) {
-            log.stalledSince = 0;
-            log.notifyAll(); // producers waiting for room
+            log.stalledSince = 0; // producers waiting for room are told by pump's caller (takeReadyWaiters)
         }
         if (log.delivered < log.nextSeq - 1 && socket.isOpen()) {
             if (log.stalledSince == 0) {
@@ -433,12 +483,18 @@ public class InMemorySessionStreams implements SessionStreams {
             if (!log.drainAwaited) {
                 log.drainAwaited = true;
                 socket.onWritable(() -> {
+                    // called back at once from inside this pump when the socket drained meanwhile: then the caller
+                    // that holds the lock runs the waiters, after unlocking
+                    boolean nested = Thread.holdsLock(log);
+                    List<Runnable> ready;
                     synchronized (log) {
                         log.drainAwaited = false;
                         if (log.socket == socket) {
                             pump(log);
                         }
+                        ready = nested ? null : takeReadyWaiters(log);
                     }
+                    runAll(ready);
                 });
             }
         }
@@ -475,6 +531,7 @@ public class InMemorySessionStreams implements SessionStreams {
             ClientSocket slow = null;
             boolean expire = false;
             String producer;
+            List<Runnable> ready = null;
             synchronized (log) {
                 producer = log.producer;
             }
@@ -492,10 +549,11 @@ public class InMemorySessionStreams implements SessionStreams {
                 } else if (log.socket == null && log.producer == null && log.idleSince != 0
                            && now - log.idleSince > ttlNanos) {
                     log.expired = true;
-                    log.notifyAll();
+                    ready = takeReadyWaiters(log);
                     expire = true;
                 }
             }
+            runAll(ready);
             if (slow != null) {
                 LOG.info("Closing a slow client of session {}: no progress for {} ms", log.sessionId,
                         slowClientNanos / 1_000_000);

@@ -1,8 +1,6 @@
 package io.agentgateway.session;
 
-import java.time.Duration;
 import java.util.OptionalLong;
-import java.util.function.BooleanSupplier;
 import java.util.function.LongFunction;
 
 import io.agentgateway.common.ClientSocket;
@@ -11,8 +9,8 @@ import io.agentgateway.common.ClientSocket;
  * Each chat session's stream: every frame the gateway sends to the session (answer tokens and finals, error finals,
  * tool calls) is appended here, numbered by the session's {@code seq}, and delivered from here to whichever socket
  * holds the session. The stream outlives its sockets: a client that reconnects with {@code last_seq} gets what it
- * missed. Bounded per session: delivered frames are evicted oldest first past the buffer size, and producers wait
- * ({@link #awaitCapacity}) while the undelivered frames fill it.
+ * missed. Bounded per session: delivered frames are evicted oldest first past the buffer size, and producers hold
+ * back ({@link #hasCapacity}, {@link #onCapacity}) while the undelivered frames fill it.
  */
 public interface SessionStreams {
 
@@ -46,11 +44,18 @@ public interface SessionStreams {
     void detach(ClientSocket socket);
 
     /**
-     * Blocks the calling producer while the session's undelivered frames fill its buffer (a client that does not read,
-     * or no client at all), so the gateway stops reading the agent instead of buffering. Returns when there is room,
-     * or when {@code stop} becomes true, checking it at least every {@code recheck}.
+     * False while the session's undelivered frames fill its buffer (a client that does not read, or no client at
+     * all): a producer should stop reading its source (the agent) instead of appending more. Never blocks.
      */
-    void awaitCapacity(String sessionId, Duration recheck, BooleanSupplier stop) throws InterruptedException;
+    boolean hasCapacity(String sessionId);
+
+    /**
+     * Runs {@code then} once, when the session has room again (its client read enough, a client came back, or the
+     * session was forgotten); at once, on the calling thread, if it has room now. Never blocks: {@code then} runs on
+     * whichever thread made room, outside the session's lock, so it should only hand work over (e.g. resume a
+     * paused stream on its own event loop).
+     */
+    void onCapacity(String sessionId, Runnable then);
 
     /**
      * The session belongs to the identity that first claimed it, for the session's life: true when it is unclaimed

@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The stock consumer hands every event to the Vert.x worker pool unordered, so frames of one socket (and even
  * its OPEN and CLOSE) can overtake each other. This one puts each connection's events on its own
- * {@link SerialLane}: in order per socket, concurrent across sockets, and never on an event loop.
+ * {@link SerialLane}: in order per socket, concurrent across sockets, and never on an event loop. A frame's route
+ * holds the lane only until it completes or goes asynchronous.
  * <p>
  * Every event's exchange carries the connection's {@link ClientSocket} (property {@link GatewayHeaders#SOCKET}).
  * It also answers a message over the size limit (which Vert.x drops, telling only the exception handler)
@@ -207,18 +208,27 @@ public class OrderedWebsocketConsumer extends VertxWebsocketConsumer {
         }
     }
 
+    /**
+     * Asynchronously: a route that goes asynchronous (the agent call of a chat turn) gives the lane back at once, so the
+     * socket's next frame (a cancel) is handled while the answer streams. The exchange is finished when the route
+     * completes, on whichever thread completes it.
+     */
     private void run(Exchange exchange, Connection connection) {
         try {
             createUoW(exchange);
-            getProcessor().process(exchange);
+            getAsyncProcessor().process(exchange, doneSync -> finish(exchange));
         } catch (Exception e) {
             getExceptionHandler().handleException("Error processing WebSocket event", exchange, e);
+            finish(exchange);
         } finally {
-            doneUoW(exchange);
-            releaseExchange(exchange, false);
             if (connection.socket() != null && connection.lane().pending() < RESUME_AT) {
                 connection.socket().resume();
             }
         }
+    }
+
+    private void finish(Exchange exchange) {
+        doneUoW(exchange);
+        releaseExchange(exchange, false);
     }
 }

@@ -1,8 +1,11 @@
 package io.agentgateway.ws;
 
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.agentgateway.common.ClientSocket;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.ServerWebSocket;
 
 /** A {@link ClientSocket} over a Vert.x server WebSocket. Writes are queued to the socket's event loop. */
@@ -11,11 +14,22 @@ public final class VertxClientSocket implements ClientSocket {
     private final ServerWebSocket socket;
     private final String connectionKey;
     private final String sessionId;
+    private final Executor eventLoop;
 
+    /** Made on the socket's event loop (its OPEN), whose context it keeps for {@link #eventLoop()}. */
     public VertxClientSocket(ServerWebSocket socket, String connectionKey, String sessionId) {
         this.socket = socket;
         this.connectionKey = connectionKey;
         this.sessionId = sessionId;
+        Context context = Vertx.currentContext();
+        this.eventLoop = context != null && context.isEventLoopContext()
+                ? task -> context.runOnContext(v -> task.run())
+                : Runnable::run;
+    }
+
+    @Override
+    public Executor eventLoop() {
+        return eventLoop;
     }
 
     @Override

@@ -24,7 +24,7 @@ class AgentHttpRouteTest extends CamelTestSupport {
     @Override
     protected Properties useOverridePropertiesWithPropertiesComponent() {
         return YamlRoutes.defaults(Map.of("gateway.agent.endpoint", "http://agent.test:8080/v1/chat/completions",
-                "gateway.agent.timeout-ms", "2500"));
+                "gateway.agent.timeout-ms", "2500", "gateway.agent.max-streams", "300"));
     }
 
     @Test
@@ -52,8 +52,19 @@ class AgentHttpRouteTest extends CamelTestSupport {
     void theAgentUrlAndTimeoutsComeFromTheProperties() throws Exception {
         YamlRoutes.load(context, "agent-http.yaml");
         String to = context.getRouteDefinition("agent-http").getOutputs().get(5).toString();
-        assertThat(context.resolvePropertyPlaceholders(to.substring(to.indexOf('[') + 1, to.lastIndexOf(']'))))
-                .isEqualTo("http://agent.test:8080/v1/chat/completions?disableStreamCache=true&connectTimeout=2500"
-                           + "&soTimeout=2500&responseTimeout=2500");
+        String uri = context.resolvePropertyPlaceholders(to.substring(to.indexOf('[') + 1, to.lastIndexOf(']')));
+        assertThat(uri).startsWith("agent-stream:http://agent.test:8080/v1/chat/completions?");
+        AgentStreamEndpoint endpoint = context.getEndpoint(uri, AgentStreamEndpoint.class);
+        assertThat(endpoint.agentUrl()).isEqualTo("http://agent.test:8080/v1/chat/completions");
+        assertThat(endpoint.options()).isEqualTo(new AgentStreamEndpoint.Options(2500, 2500, 300, 1024 * 1024, 2));
+    }
+
+    @Test
+    void queryParametersThatAreNotOptionsStayInTheAgentUrl() {
+        AgentStreamEndpoint endpoint = context.getEndpoint(
+                "agent-stream:https://agent.test/openai/chat?api-version=2024-06-01&idleTimeout=5000",
+                AgentStreamEndpoint.class);
+        assertThat(endpoint.agentUrl()).isEqualTo("https://agent.test/openai/chat?api-version=2024-06-01");
+        assertThat(endpoint.options().idleTimeoutMs()).isEqualTo(5000);
     }
 }

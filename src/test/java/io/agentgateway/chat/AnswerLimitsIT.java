@@ -35,7 +35,8 @@ class AnswerLimitsIT extends GatewayWithAgent {
     protected RunningGateway.Builder configure(RunningGateway.Builder builder) {
         return builder.property("gateway.auth.fixed-secret", SECRET)
                 .property("gateway.chat.max-answers-per-app", "2")
-                .property("gateway.session.resume-grace", "0"); // an answer whose socket drops is abandoned at once
+                // no resume grace: a client that drops its connection abandons its answer (and slot) at once
+                .property("gateway.session.resume-grace", "0");
     }
 
     /** "hold" streams until cut off, "fail" is an HTTP 500, anything else a short answer. */

@@ -5,7 +5,7 @@ import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.TimeoutException;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentgateway.common.ClientSocket;
@@ -14,8 +14,8 @@ import io.agentgateway.common.GatewayMetrics.AgentError;
 import io.agentgateway.common.GatewayMetrics.AnswerOutcome;
 import io.agentgateway.common.ServerFrames;
 import org.apache.camel.CamelExchangeException;
-import org.apache.camel.http.base.HttpOperationFailedException;
-import org.apache.hc.client5.http.ConnectTimeoutException;
+import io.netty.channel.ConnectTimeoutException;
+import io.vertx.core.http.HttpClosedException;
 import org.junit.jupiter.api.Test;
 import org.springframework.dao.QueryTimeoutException;
 
@@ -62,16 +62,36 @@ class TurnMetricsTest {
         AgentFailures failures = new AgentFailures(Duration.ofSeconds(30));
         assertThat(failures.kind(new CamelExchangeException("wrapped", null, new ConnectException("Connection refused"))))
                 .isEqualTo(AgentError.REFUSED);
-        assertThat(failures.kind(new HttpOperationFailedException("http://agent", 500, "Server Error", null, Map.of(), "")))
-                .isEqualTo(AgentError.STATUS);
+        assertThat(failures.kind(new AgentStatusException(500, "Server Error"))).isEqualTo(AgentError.STATUS);
         assertThat(failures.kind(new SocketTimeoutException("Read timed out"))).isEqualTo(AgentError.TIMEOUT);
+        assertThat(failures.kind(new AgentSilenceException(30_000))).isEqualTo(AgentError.TIMEOUT);
         assertThat(failures.kind(new ConnectTimeoutException("connect timed out"))).isEqualTo(AgentError.TIMEOUT);
+        assertThat(failures.kind(new TimeoutException("no pooled connection in time"))).isEqualTo(AgentError.TIMEOUT);
+        assertThat(failures.kind(new HttpClosedException("Connection was closed"))).isEqualTo(AgentError.OTHER);
         assertThat(failures.kind(new AgentStreamException("Agent sent a malformed stream: not JSON: 'x'")))
                 .isEqualTo(AgentError.MALFORMED);
         assertThat(failures.kind(new AgentStreamException("Agent reported an error: overloaded")))
                 .isEqualTo(AgentError.OTHER);
         assertThat(failures.kind(new QueryTimeoutException("redis"))).isEqualTo(AgentError.OTHER);
         assertThat(failures.kind(new IllegalStateException("bug"))).isEqualTo(AgentError.OTHER);
+    }
+
+    @Test
+    void failuresAreToldInTheWordsClientsKnow() {
+        AgentFailures failures = new AgentFailures(Duration.ofSeconds(30));
+        assertThat(failures.describe(new AgentStatusException(503, "Service Unavailable")))
+                .isEqualTo("Agent answered HTTP 503");
+        assertThat(failures.describe(new AgentSilenceException(30_000)))
+                .isEqualTo("Agent timed out: nothing received for 30 s (GATEWAY__REQUEST_TIMEOUT)");
+        // Netty's connect timeout is a ConnectException too: it must not read as a refusal
+        assertThat(failures.describe(new ConnectTimeoutException("connection timed out: /10.0.0.1:80")))
+                .isEqualTo("Agent unreachable: connect timed out after 30 s");
+        assertThat(failures.describe(new TimeoutException("The timeout of 30000 ms has been exceeded")))
+                .isEqualTo("Agent unreachable: connect timed out after 30 s");
+        assertThat(failures.describe(new ConnectException("Connection refused: /127.0.0.1:9")))
+                .isEqualTo("Agent unreachable: Connection refused: /127.0.0.1:9");
+        assertThat(failures.describe(new HttpClosedException("Connection was closed")))
+                .isEqualTo("Agent stream failed: Connection was closed");
     }
 
     private Turn turn() {
@@ -139,7 +159,13 @@ class TurnMetricsTest {
         }
 
         @Override
-        public void awaitCapacity(String sessionId, Duration recheck, java.util.function.BooleanSupplier stop) {
+        public boolean hasCapacity(String sessionId) {
+            return true;
+        }
+
+        @Override
+        public void onCapacity(String sessionId, Runnable then) {
+            then.run();
         }
 
         @Override

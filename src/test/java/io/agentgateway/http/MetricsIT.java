@@ -33,7 +33,7 @@ class MetricsIT extends GatewayWithAgent {
 
     @Override
     protected RunningGateway.Builder configure(RunningGateway.Builder builder) {
-        // no resume grace: a client that goes away abandons its answer at once
+        // no resume grace: a client that goes away abandons its answer at once (aClientThatGoesAwayAbandonsItsAnswer)
         return builder.property("gateway.internal-api-key", KEY).property("gateway.session.resume-grace", "0");
     }
 

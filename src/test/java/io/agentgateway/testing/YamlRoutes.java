@@ -23,6 +23,7 @@ public final class YamlRoutes {
         p.put("gateway.agent.url", "");
         p.put("gateway.agent.endpoint", "http://127.0.0.1:9/v1/chat/completions");
         p.put("gateway.agent.timeout-ms", "1000");
+        p.put("gateway.agent.max-streams", "1000");
         p.put("gateway.demo-agent.path", "/demo/v1/chat/completions");
         p.put("gateway.demo-worker.enabled", "auto");
         p.put("gateway.demo-worker.delay-ms", "0");

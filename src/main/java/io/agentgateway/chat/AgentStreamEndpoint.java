@@ -1,0 +1,99 @@
+package io.agentgateway.chat;
+
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
+import org.apache.camel.Consumer;
+import org.apache.camel.Processor;
+import org.apache.camel.Producer;
+import org.apache.camel.support.DefaultEndpoint;
+
+/** One agent URL with its timeouts, and the pooled Vert.x HTTP client its calls share. */
+public class AgentStreamEndpoint extends DefaultEndpoint {
+
+    /**
+     * @param connectTimeoutMs   TCP connect, and getting a pooled connection
+     * @param idleTimeoutMs      silence (no byte) before the answer starts or between two chunks, while reading
+     * @param maxConnections     connections to the agent at once
+     * @param maxLineBytes       longest line of the agent's stream
+     * @param keepAliveTimeoutS  how long an idle connection is kept for reuse; below the agent's own idle close, so
+     *                           that no request goes out on a connection the agent is closing
+     */
+    public record Options(int connectTimeoutMs, long idleTimeoutMs, int maxConnections, int maxLineBytes,
+                         int keepAliveTimeoutS) {
+    }
+
+    private final String agentUrl;
+    private final Options options;
+    private volatile HttpClient client;
+    /** an event loop for calls made from no event loop (a call from a socket runs on that socket's loop) */
+    private volatile Context fallbackContext;
+
+    AgentStreamEndpoint(String uri, AgentStreamComponent component, String agentUrl, Options options) {
+        super(uri, component);
+        this.agentUrl = agentUrl;
+        this.options = options;
+    }
+
+    @Override
+    public AgentStreamComponent getComponent() {
+        return (AgentStreamComponent) super.getComponent();
+    }
+
+    public String agentUrl() {
+        return agentUrl;
+    }
+
+    public Options options() {
+        return options;
+    }
+
+    Vertx vertx() {
+        return getComponent().vertx();
+    }
+
+    HttpClient client() {
+        return client;
+    }
+
+    Context fallbackContext() {
+        return fallbackContext;
+    }
+
+    @Override
+    public Producer createProducer() {
+        return new AgentStreamProducer(this, new AgentStreamDecoder(getComponent().mapper()));
+    }
+
+    @Override
+    public Consumer createConsumer(Processor processor) {
+        throw new UnsupportedOperationException("agent-stream only sends: use it in to(...)");
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        Vertx vertx = vertx();
+        client = vertx.createHttpClient(
+                new HttpClientOptions()
+                        .setConnectTimeout(options.connectTimeoutMs())
+                        .setKeepAlive(true)
+                        .setKeepAliveTimeout(options.keepAliveTimeoutS())
+                        // the body is read as it comes; nothing asks for or unpacks compression
+                        .setDecompressionSupported(false),
+                new PoolOptions().setHttp1MaxSize(options.maxConnections()));
+        fallbackContext = vertx.getOrCreateContext();
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        HttpClient c = client;
+        client = null;
+        if (c != null) {
+            c.close();
+        }
+        super.doStop();
+    }
+}
