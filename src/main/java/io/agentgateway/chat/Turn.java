@@ -38,7 +38,7 @@ public final class Turn {
 
     /**
      * @param maxAnswerBytes past this many bytes of answer the turn fails (GATEWAY__MAX_ANSWER_BYTES)
-     * @param onFinish       runs once when the turn ends, however it ends
+     * @param onFinish       runs once when the turn ends, however it ends, before its final frame goes out
      * @param onComplete     runs once, before {@code onFinish}, with the whole answer when the turn completes normally
      * @param metrics        hears of each token sent and of how the turn ended
      */
@@ -110,11 +110,12 @@ public final class Turn {
             finished = true; // nothing else can end it now, nor append to it
             text = answer.toString();
         }
-        // recorded before the final goes out: a client that sees is_final and asks again at once finds it
+        // recorded, and the turn's slot, lock and registration given back, before the final goes out: a client that
+        // sees is_final and asks again at once, on any instance, finds the history and room for its next answer
         onComplete.accept(this, text);
-        streams.append(sessionId, seq -> frames.token("", true, seq));
         metrics.answerEnded(AnswerOutcome.COMPLETED);
         onFinish.accept(this);
+        streams.append(sessionId, seq -> frames.token("", true, seq));
         return true;
     }
 
@@ -140,15 +141,15 @@ public final class Turn {
             if (finished) {
                 return false;
             }
-            finished = true;
+            finished = true; // no token can follow now: emit appends under this lock
             toAbort = call;
-            if (lastFrame != null) {
-                streams.append(sessionId, lastFrame);
-            }
         }
         abort(toAbort);
         metrics.answerEnded(outcome);
-        onFinish.accept(this);
+        onFinish.accept(this); // before the final: the client's next message finds the session free
+        if (lastFrame != null) {
+            streams.append(sessionId, lastFrame);
+        }
         return true;
     }
 

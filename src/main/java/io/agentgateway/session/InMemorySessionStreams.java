@@ -432,6 +432,14 @@ public class InMemorySessionStreams implements SessionStreams {
     }
 
     @Override
+    public void markAnswerOpen(String sessionId, String lastFrame) {
+        Log log = log(sessionId);
+        synchronized (log) {
+            trackAnswer(log, lastFrame);
+        }
+    }
+
+    @Override
     public void interruptIfOpen(String sessionId) {
         Log log = log(sessionId);
         synchronized (log) {

@@ -87,6 +87,10 @@ public interface SessionStreams {
     /** An answer the stream left open (its instance stopped) ends with an error final saying it was interrupted. */
     void interruptIfOpen(String sessionId);
 
+    /** Whether the answer that {@code lastFrame} (a frame no longer kept) belonged to was still open. */
+    default void markAnswerOpen(String sessionId, String lastFrame) {
+    }
+
     /** Appends a frame made on another instance (its seq is {@link #SEQ_PLACEHOLDER}). */
     void appendForwarded(String sessionId, String frame);
 

@@ -58,8 +58,9 @@ public class SocketLifecycle {
             release(older, false);
             older.close(SESSION_TAKEN_OVER, "session taken over by a newer connection");
         });
-        boolean fromStore = bringStreamHere(socket.sessionId());
-        streams.attach(socket, lastSeq(exchange.getMessage().getHeader(LAST_SEQ, String.class)))
+        OptionalLong lastSeq = lastSeq(exchange.getMessage().getHeader(LAST_SEQ, String.class));
+        boolean fromStore = bringStreamHere(socket.sessionId(), lastSeq);
+        streams.attach(socket, lastSeq)
                 .ifPresent(r -> {
                     metrics.resumed(r.recovered());
                     LOG.debug("Session {} resumed after seq {}: recovered={}", socket.sessionId(), r.lastSeq(),
@@ -91,7 +92,7 @@ public class SocketLifecycle {
      * socket with 4000 and forwards what its answer still appends), or from the store when that instance is gone
      * (an answer it left open then ends with an interrupted error final): true in that last case.
      */
-    private boolean bringStreamHere(String sessionId) {
+    private boolean bringStreamHere(String sessionId, OptionalLong lastSeq) {
         boolean[] fromStore = {false};
         acrossInstances(() -> {
             Optional<String> previous = directory.claim(sessionId);
@@ -99,10 +100,20 @@ public class SocketLifecycle {
                 return;
             }
             if (previous.isPresent() || !streams.has(sessionId)) {
-                store.load(sessionId).ifPresent(snapshot -> {
+                store.load(sessionId).ifPresent(saved -> {
+                    SessionStreams.Snapshot snapshot = saved;
+                    long seen = lastSeq.orElse(-1);
+                    if (seen != Long.MAX_VALUE && seen + 1 > saved.nextSeq()) {
+                        // the instance that died had sent frames it had not saved yet: the client has everything
+                        // kept, and the session numbers on after what the client has
+                        snapshot = new SessionStreams.Snapshot(seen + 1, List.of(), saved.owner());
+                    }
                     LOG.info("Session {} carried on from the store: {} frames kept, next seq {}", sessionId,
                             snapshot.frames().size(), snapshot.nextSeq());
                     streams.install(sessionId, snapshot, Optional.empty());
+                    if (snapshot.frames().isEmpty() && !saved.frames().isEmpty()) {
+                        streams.markAnswerOpen(sessionId, saved.frames().get(saved.frames().size() - 1));
+                    }
                     fromStore[0] = true;
                 });
             }
