@@ -24,8 +24,13 @@ class SlowClientIT {
 
     @Test
     void aClientThatNeverReadsCostsABoundedBufferAndIsClosedWith4008() throws Exception {
+        // what the agent sends the stuck session; the readers below get their own firehose and count, because what
+        // they take (and what waits in the stand-in's own socket buffers when they cancel) is not held back
         AtomicLong sent = new AtomicLong();
-        try (StandInAgent fast = new StandInAgent().script(StandInAgent.firehose(OFFERED, 1000, sent));
+        StandInAgent.Script stuckFirehose = StandInAgent.firehose(OFFERED, 1000, sent);
+        StandInAgent.Script readerFirehose = StandInAgent.firehose(OFFERED, 1000, new AtomicLong());
+        try (StandInAgent fast = new StandInAgent().script((r, response, vertx) ->
+                     ("a little".equals(r.lastUserMessage()) ? readerFirehose : stuckFirehose).answer(r, response, vertx));
              StandInAgent normal = new StandInAgent().script(StandInAgent.echo(Duration.ofMillis(20)));
              RunningGateway gateway = RunningGateway.builder().agentUrl(fast.url())
                      .property("gateway.session.slow-client-timeout", "3")
