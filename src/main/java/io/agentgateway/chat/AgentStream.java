@@ -78,7 +78,7 @@ final class AgentStream implements AgentCall {
     }
 
     /** On {@code context}, an event loop. */
-    void start(Context context, RequestOptions options, Buffer body) {
+    void start(Context context, RequestOptions requestOptions, Buffer body) {
         this.context = context;
         this.body = body;
         turn.attach(this);
@@ -86,7 +86,7 @@ final class AgentStream implements AgentCall {
             end(null, false); // cancelled meanwhile; the abort attach made finds the call ended
             return;
         }
-        client.request(options).onComplete(this::requestReady);
+        client.request(requestOptions).onComplete(this::requestReady);
     }
 
     private void requestReady(AsyncResult<HttpClientRequest> ready) {

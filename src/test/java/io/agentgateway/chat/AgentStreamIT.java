@@ -147,7 +147,9 @@ class AgentStreamIT extends GatewayWithAgent {
         agent.script(StandInAgent.firehose(offered, 1000, sent));
         SessionStreams sessions = gateway.context().getRegistry()
                 .lookupByNameAndType("sessionStreams", SessionStreams.class);
-        try (RawWebSocket slow = RawWebSocket.connect(gateway.port(), "/ws/slow-reader", 16 * 1024)) {
+        // a receive buffer well above loopback's 64 KB segments: a smaller one makes the reading client's TCP window
+        // reopen only on the sender's zero-window probes, seconds apart
+        try (RawWebSocket slow = RawWebSocket.connect(gateway.port(), "/ws/slow-reader", 256 * 1024)) {
             slow.sendText("{\"type\":\"user_message\",\"content\":\"everything\"}");
             // the client reads nothing: the gateway stops reading the agent, for longer than the 1 s idle timeout
             await().atMost(Duration.ofSeconds(10)).until(() -> !sessions.hasCapacity("slow-reader"));
