@@ -106,7 +106,7 @@ public class Handovers {
     @Handler
     public void append(Exchange exchange) {
         JsonNode m = exchange.getProperty(GatewayHeaders.RELAY, JsonNode.class);
-        streams.appendForwarded(m.path("session_id").asText(""), m.path("frame").asText());
+        streams.appendForwarded(m.path("session_id").asText(""), m.path("frame").asText(), m.path("from").asText());
     }
 
     private String snapshotMessage(String sessionId, SessionStreams.Snapshot snapshot) {
@@ -127,6 +127,7 @@ public class Handovers {
         ObjectNode m = mapper.createObjectNode();
         m.put("kind", "append");
         m.put("session_id", sessionId);
+        m.put("from", self);
         m.put("frame", frame);
         return m.toString();
     }

@@ -404,8 +404,16 @@ public class InMemorySessionStreams implements SessionStreams {
     }
 
     @Override
-    public void appendForwarded(String sessionId, String frame) {
+    public void appendForwarded(String sessionId, String frame, String from) {
         append(sessionId, seq -> frame.replace("\"seq\":" + SEQ_PLACEHOLDER, "\"seq\":" + seq));
+        Log log = logs.get(sessionId);
+        if (log != null) {
+            synchronized (log) {
+                if (log.answerOpen && log.producer == null) {
+                    log.producer = from; // an answer that began there after the handover
+                }
+            }
+        }
     }
 
     @Override

@@ -81,6 +81,15 @@ public class RedisSessionDirectory implements SessionDirectory {
         return own;
     }
 
+    @Override
+    public void releaseDeadTurn(String sessionId) {
+        String key = sessionKey(prefix, sessionId, "turn");
+        String streaming = redis.opsForValue().get(key);
+        if (streaming != null && !streaming.equals(self) && !alive(streaming)) {
+            redis.execute(DELETE_IF, List.of(key), streaming);
+        }
+    }
+
     /** Says this instance is alive; call it more often than the instance TTL (blocking: never on an event loop). */
     public void heartbeat() {
         redis.opsForValue().set(prefix + "instance:" + self, "1", instanceTtl);

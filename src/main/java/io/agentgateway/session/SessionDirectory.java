@@ -31,6 +31,10 @@ public interface SessionDirectory {
     /** This instance no longer holds the session's socket (unless another instance claimed it meanwhile). */
     void release(String sessionId);
 
+    /** Frees the session's answer lock if the instance holding it is dead (its answer was just interrupted here). */
+    default void releaseDeadTurn(String sessionId) {
+    }
+
     /** The other live instance holding the session's socket, if any (empty when it is here, nowhere, or dead). */
     Optional<String> holder(String sessionId);
 }

@@ -91,8 +91,11 @@ public interface SessionStreams {
     default void markAnswerOpen(String sessionId, String lastFrame) {
     }
 
-    /** Appends a frame made on another instance (its seq is {@link #SEQ_PLACEHOLDER}). */
-    void appendForwarded(String sessionId, String frame);
+    /**
+     * Appends a frame made on another instance ({@code from}; its seq is {@link #SEQ_PLACEHOLDER}). While that frame
+     * leaves an answer open, {@code from} is the answer's producer: if it dies, the answer is interrupted here.
+     */
+    void appendForwarded(String sessionId, String frame, String from);
 
     /** The other instance whose answer streams into the session's stream here, if any. */
     java.util.Optional<String> producer(String sessionId);

@@ -70,6 +70,7 @@ public class SocketLifecycle {
             // after the resumed frame and the replay: a client that could not be given the frames it asked for still
             // gets the final that ends the answer its instance left open
             streams.interruptIfOpen(socket.sessionId());
+            acrossInstances(() -> directory.releaseDeadTurn(socket.sessionId()));
         }
         LOG.debug("Socket {} opened for session {}", socket.connectionKey(), socket.sessionId());
     }

@@ -203,7 +203,7 @@ class TurnMetricsTest {
         }
 
         @Override
-        public void appendForwarded(String sessionId, String frame) {
+        public void appendForwarded(String sessionId, String frame, String from) {
         }
 
         @Override
