@@ -8,6 +8,7 @@ import io.agentgateway.common.GatewayMetrics;
 import io.agentgateway.common.GatewayMetrics.AnswerOutcome;
 import io.agentgateway.common.ServerFrames;
 import io.agentgateway.session.SessionStreams;
+import io.netty.buffer.ByteBufUtil;
 
 /**
  * One answer being streamed into its session's stream. Every frame of the turn is appended through here, under the
@@ -68,7 +69,7 @@ public final class Turn {
             if (finished) {
                 return false;
             }
-            answerBytes += utf8Length(token);
+            answerBytes += ByteBufUtil.utf8Bytes(token);
             if (answerBytes <= maxAnswerBytes) {
                 answer.append(token);
                 long now = System.nanoTime();
@@ -172,16 +173,5 @@ public final class Turn {
         if (c != null) {
             c.abort();
         }
-    }
-
-    static long utf8Length(String s) {
-        long bytes = s.length();
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c >= 0x80) {
-                bytes += c >= 0x800 && !Character.isSurrogate(c) ? 2 : 1;
-            }
-        }
-        return bytes;
     }
 }

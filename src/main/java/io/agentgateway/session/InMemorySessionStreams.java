@@ -13,6 +13,7 @@ import java.util.function.Predicate;
 
 import io.agentgateway.common.ClientSocket;
 import io.agentgateway.common.ServerFrames;
+import io.netty.buffer.ByteBufUtil;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -193,7 +194,7 @@ public class InMemorySessionStreams implements SessionStreams {
         log.known = true;
         trackAnswer(log, text);
         store.appended(log.sessionId, seq, text);
-        int bytes = utf8Length(text);
+        int bytes = ByteBufUtil.utf8Bytes(text);
         log.frames.addLast(new Entry(seq, text, bytes));
         log.keptBytes += bytes;
         log.undeliveredBytes += bytes;
@@ -386,7 +387,7 @@ public class InMemorySessionStreams implements SessionStreams {
             long seq = snapshot.nextSeq() - snapshot.frames().size();
             log.answerOpen = false;
             for (String text : snapshot.frames()) {
-                int bytes = utf8Length(text);
+                int bytes = ByteBufUtil.utf8Bytes(text);
                 log.frames.addLast(new Entry(seq++, text, bytes));
                 log.keptBytes += bytes;
                 trackAnswer(log, text);
@@ -580,17 +581,5 @@ public class InMemorySessionStreams implements SessionStreams {
                 onExpired.accept(log.sessionId);
             }
         }
-    }
-
-    private static int utf8Length(String s) {
-        int n = s.length();
-        int bytes = n;
-        for (int i = 0; i < n; i++) {
-            char c = s.charAt(i);
-            if (c >= 0x80) {
-                bytes += c >= 0x800 && !Character.isSurrogate(c) ? 2 : 1;
-            }
-        }
-        return bytes;
     }
 }
