@@ -10,7 +10,6 @@ import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
-import org.springframework.data.redis.core.script.DefaultRedisScript;
 
 /**
  * {@link TurnLocks} in Redis: {@code <prefix>{<session>}:turn} names the instance streaming the session's answer. It
@@ -20,9 +19,6 @@ import org.springframework.data.redis.core.script.DefaultRedisScript;
 public class RedisTurnLocks implements TurnLocks {
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisTurnLocks.class);
-    private static final DefaultRedisScript<Long> DELETE_IF = new DefaultRedisScript<>(
-            "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end",
-            Long.class);
 
     private final StringRedisTemplate redis;
     private final String prefix;
@@ -91,7 +87,7 @@ public class RedisTurnLocks implements TurnLocks {
             }
             held.remove(sessionId);
             try {
-                redis.execute(DELETE_IF, List.of(key(sessionId)), self);
+                redis.execute(RedisSessionDirectory.DELETE_IF, List.of(key(sessionId)), self);
             } catch (RuntimeException e) {
                 LOG.debug("Turn lock of {} not released (it expires): {}", sessionId, e.getMessage());
             }

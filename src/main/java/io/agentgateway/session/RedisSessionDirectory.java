@@ -15,8 +15,8 @@ import org.springframework.data.redis.core.script.DefaultRedisScript;
  */
 public class RedisSessionDirectory implements SessionDirectory {
 
-    /** Deletes a key only if it still holds the given value. */
-    private static final DefaultRedisScript<Long> DELETE_IF = new DefaultRedisScript<>(
+    /** Deletes a key only if it still holds the given value (KEYS[1], ARGV[1]): a release that cannot undo another's. */
+    public static final DefaultRedisScript<Long> DELETE_IF = new DefaultRedisScript<>(
             "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end",
             Long.class);
 
