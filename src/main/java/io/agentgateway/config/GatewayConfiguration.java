@@ -220,7 +220,7 @@ public class GatewayConfiguration implements CamelConfiguration {
         registry.bind("internalKeyCheck", new InternalKeyCheck(settings.internalApiKey()));
         RemoteToolCalls remoteToolCalls = new RemoteToolCalls(vertx, relay, mapper);
         registry.bind("toolCallForwarder", new ToolCallForwarder(relay, mapper, settings.instanceId()));
-        registry.bind("toolRelay", new ToolRelay(sessions, sessionStreams, toolCalls, remoteToolCalls, relay));
+        registry.bind("toolRelay", new ToolRelay(sessions, sessionStreams, toolCalls, remoteToolCalls));
         registry.bind("toolRequestParser", new ToolRequestParser(mapper, sessions, directory, settings.requestTimeout(),
                 settings.toolMaxTimeout()));
         registry.bind("toolCallDispatcher", new ToolCallDispatcher(frames, toolCalls));

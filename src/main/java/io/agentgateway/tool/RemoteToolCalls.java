@@ -54,6 +54,11 @@ public class RemoteToolCalls {
         return true;
     }
 
+    /** A call came from another instance for a session no socket here holds: it ends there with 404. */
+    public void noSocket(String origin, String sessionId, String callId) {
+        relay.send(origin, message("tool_failed", sessionId, callId).put("reason", "no_socket").toString());
+    }
+
     /** The socket closed: each call from another instance sent to it ends there with 410. */
     public void socketClosed(String sessionId, String connectionKey) {
         for (Remote r : calls.removeIf(r -> r.sessionId().equals(sessionId) && r.connectionKey().equals(connectionKey))) {

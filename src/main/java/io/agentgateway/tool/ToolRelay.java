@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.agentgateway.common.ClientSocket;
 import io.agentgateway.common.GatewayHeaders;
 import io.agentgateway.common.ServerFrames;
-import io.agentgateway.session.InstanceRelay;
 import io.agentgateway.session.SessionRegistry;
 import io.agentgateway.session.SessionStreams;
 import org.apache.camel.Exchange;
@@ -27,15 +26,12 @@ public class ToolRelay implements Processor {
     private final SessionStreams streams;
     private final PendingToolCalls pending;
     private final RemoteToolCalls remote;
-    private final InstanceRelay relay;
 
-    public ToolRelay(SessionRegistry sessions, SessionStreams streams, PendingToolCalls pending, RemoteToolCalls remote,
-                     InstanceRelay relay) {
+    public ToolRelay(SessionRegistry sessions, SessionStreams streams, PendingToolCalls pending, RemoteToolCalls remote) {
         this.sessions = sessions;
         this.streams = streams;
         this.pending = pending;
         this.remote = remote;
-        this.relay = relay;
     }
 
     @Override
@@ -48,8 +44,7 @@ public class ToolRelay implements Processor {
             String origin = m.path("origin").asText();
             ClientSocket socket = sessions.find(sessionId).orElse(null);
             if (socket == null) {
-                relay.send(origin, "{\"kind\":\"tool_failed\",\"reason\":\"no_socket\",\"session_id\":"
-                                   + quote(sessionId) + ",\"call_id\":" + quote(callId) + "}");
+                remote.noSocket(origin, sessionId, callId);
                 return;
             }
             remote.sent(sessionId, callId, origin, socket.connectionKey(),
@@ -63,9 +58,5 @@ public class ToolRelay implements Processor {
         } else {
             LOG.warn("Dropped a relay message of unknown kind {}", kind);
         }
-    }
-
-    static String quote(String s) {
-        return com.fasterxml.jackson.databind.node.TextNode.valueOf(s).toString();
     }
 }
