@@ -28,11 +28,20 @@ public final class TokenVerifier {
             return false;
         }
         byte[] given = token.getBytes(StandardCharsets.UTF_8);
-        long minute = Math.floorDiv(clock.millis() / 1000, 60);
+        long minute = currentMinute();
         // both checks always run, so the time taken does not tell which minute matched
         boolean now = MessageDigest.isEqual(given, tokenFor(appid, minute).getBytes(StandardCharsets.UTF_8));
         boolean before = MessageDigest.isEqual(given, tokenFor(appid, minute - 1).getBytes(StandardCharsets.UTF_8));
         return now | before;
+    }
+
+    /** The token a client computes for {@code appid} now. */
+    public String currentToken(String appid) {
+        return tokenFor(appid, currentMinute());
+    }
+
+    private long currentMinute() {
+        return Math.floorDiv(clock.millis() / 1000, 60);
     }
 
     /** The token a client computes for {@code appid} in the given minute. */

@@ -53,7 +53,7 @@ class ConnectionLimitsIT extends GatewayWithAgent {
     }
 
     private String query(String appid) {
-        return "appid=" + appid + "&token=" + tokens.tokenFor(appid, Math.floorDiv(System.currentTimeMillis() / 1000, 60));
+        return "appid=" + appid + "&token=" + tokens.currentToken(appid);
     }
 
     private WsClient connect(String path, String appid) {

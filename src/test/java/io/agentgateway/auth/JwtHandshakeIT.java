@@ -55,7 +55,7 @@ class JwtHandshakeIT extends GatewayWithAgent {
     }
 
     private String seedToken(String appid) {
-        return seed.tokenFor(appid, Math.floorDiv(System.currentTimeMillis() / 1000, 60));
+        return seed.currentToken(appid);
     }
 
     private RawHandshake.Response handshake(String pathAndQuery, Map<String, String> headers) throws Exception {

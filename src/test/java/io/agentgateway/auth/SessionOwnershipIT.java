@@ -21,7 +21,7 @@ class SessionOwnershipIT extends GatewayWithAgent {
     }
 
     private String credentials(String appid) {
-        return "appid=" + appid + "&token=" + tokens.tokenFor(appid, Math.floorDiv(System.currentTimeMillis() / 1000, 60));
+        return "appid=" + appid + "&token=" + tokens.currentToken(appid);
     }
 
     @Test

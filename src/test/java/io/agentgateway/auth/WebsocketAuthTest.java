@@ -20,7 +20,7 @@ class WebsocketAuthTest {
     private final JwtVerifier jwt = JwtVerifier.hmac(JWT_SECRET, 30, Optional.empty(), Clock.systemUTC());
 
     private String seedToken(String appid) {
-        return seed.tokenFor(appid, Math.floorDiv(System.currentTimeMillis() / 1000, 60));
+        return seed.currentToken(appid);
     }
 
     private String jwt(String sub) {

@@ -23,13 +23,12 @@ class AnswerLimitsAcrossInstancesIT {
     private final TokenVerifier tokens = new TokenVerifier(SECRET, Clock.systemUTC());
 
     private String credentials(String appid) {
-        return "appid=" + appid + "&token=" + tokens.tokenFor(appid, Math.floorDiv(System.currentTimeMillis() / 1000, 60));
+        return "appid=" + appid + "&token=" + tokens.currentToken(appid);
     }
 
     private static RunningGateway gateway(RedisFixture redis, StandInAgent agent, String instance) throws Exception {
         return RunningGateway.builder().agentUrl(agent.url())
-                .property("redis.host", "127.0.0.1")
-                .property("redis.port", Integer.toString(redis.port()))
+                .redis(redis)
                 .property("gateway.instance-id", instance)
                 .property("gateway.auth.fixed-secret", SECRET)
                 .property("gateway.chat.max-answers-per-app", "1")

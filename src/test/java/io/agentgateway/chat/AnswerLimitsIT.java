@@ -63,7 +63,7 @@ class AnswerLimitsIT extends GatewayWithAgent {
     }
 
     private WsClient connect(String session, String appid) {
-        String token = tokens.tokenFor(appid, Math.floorDiv(System.currentTimeMillis() / 1000, 60));
+        String token = tokens.currentToken(appid);
         WsClient ws = gateway.connect("/ws/" + session + "?appid=" + appid + "&token=" + token);
         open.add(ws);
         return ws;

@@ -32,8 +32,7 @@ class ChatOverQueueIT {
         redis = RedisFixture.started();
         worker = new TestWorker(redis.port(), "gateway:", List.of("chat"));
         gateway = RunningGateway.builder()
-                .property("redis.host", "127.0.0.1")
-                .property("redis.port", Integer.toString(redis.port()))
+                .redis(redis)
                 .property("gateway.chat.backend", "queue")
                 .property("gateway.request-timeout", "1.5")
                 .start();

@@ -395,7 +395,7 @@ class AsyncApiConformanceIT extends GatewayWithAgent {
 
     private String credentials() {
         String appid = "app1";
-        return "appid=" + appid + "&token=" + tokens.tokenFor(appid, Math.floorDiv(System.currentTimeMillis() / 1000, 60));
+        return "appid=" + appid + "&token=" + tokens.currentToken(appid);
     }
 
     private WsClient chat(String sessionId) {

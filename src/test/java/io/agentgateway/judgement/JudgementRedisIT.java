@@ -50,8 +50,7 @@ class JudgementRedisIT {
 
     private RunningGateway gatewayOn(String instanceId) throws Exception {
         return RunningGateway.builder()
-                .property("redis.host", "127.0.0.1")
-                .property("redis.port", Integer.toString(redis.port()))
+                .redis(redis)
                 .property("gateway.instance-id", instanceId)
                 .property("gateway.auth.fixed-secret", SECRET)
                 .property("gateway.judgement.timeout", "2")
@@ -68,7 +67,7 @@ class JudgementRedisIT {
 
     private WsClient judgeClient(RunningGateway g) {
         String appid = "your_app_id";
-        String token = tokens.tokenFor(appid, Math.floorDiv(System.currentTimeMillis() / 1000, 60));
+        String token = tokens.currentToken(appid);
         return g.connect("/ws?appid=" + appid + "&token=" + token);
     }
 
@@ -242,8 +241,7 @@ class JudgementRedisIT {
     @Test
     void theDemoWorkerCanServeRedisJobsWhenTurnedOn() throws Exception {
         try (RunningGateway withDemo = RunningGateway.builder()
-                .property("redis.host", "127.0.0.1")
-                .property("redis.port", Integer.toString(redis.port()))
+                .redis(redis)
                 .property("gateway.demo-worker.enabled", "true")
                 .property("gateway.demo-worker.agents", "demo-judge")
                 .property("gateway.demo-worker.delay-ms", "10")
@@ -269,8 +267,7 @@ class JudgementRedisIT {
         try (RedisFixture ownRedis = RedisFixture.started();
              TestWorker ownWorker = new TestWorker(ownRedis.port(), "gateway:", List.of("agent1", "mute"));
              RunningGateway gateway = RunningGateway.builder()
-                     .property("redis.host", "127.0.0.1")
-                     .property("redis.port", Integer.toString(ownRedis.port()))
+                     .redis(ownRedis)
                      .property("gateway.instance-id", "it-instance-restart")
                      .property("gateway.auth.fixed-secret", SECRET)
                      .property("gateway.judgement.timeout", "2")

@@ -22,8 +22,7 @@ class RedisDownAtStartIT {
     void startsWithoutRedisAndRecoversWhenItComes() throws Exception {
         try (RedisFixture redis = RedisFixture.onFreePort();
              RunningGateway gateway = RunningGateway.builder()
-                     .property("redis.host", "127.0.0.1")
-                     .property("redis.port", Integer.toString(redis.port()))
+                     .redis(redis)
                      .start()) {
             var health = gateway.get("/health");
             assertThat(health.statusCode()).isEqualTo(200);

@@ -42,6 +42,11 @@ public final class RunningGateway implements AutoCloseable {
             return property("gateway.agent.url", url);
         }
 
+        /** Sessions, limits and queues in this Redis. */
+        public Builder redis(RedisFixture redis) {
+            return property("redis.host", "127.0.0.1").property("redis.port", Integer.toString(redis.port()));
+        }
+
         public Builder property(String key, String value) {
             properties.put(key, value);
             return this;
