@@ -5,6 +5,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import redis.clients.jedis.Jedis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -272,5 +274,30 @@ class MultiInstanceIT {
                 .filter(r -> r.lastUserMessage().equals("second words")).findFirst().orElseThrow().body().path("messages");
         assertThat(messages.toString()).contains("first words");
         assertThat(messages.size()).isEqualTo(3);
+    }
+
+    @Test
+    void everySessionKeyCarriesTheSessionsHashTagAndEveryKeyExpires() throws Exception {
+        try (WsClient ws = opened(a, "keyed-session")) {
+            assertThat(WsClient.joined(ws.userMessage("some words").untilFinal())).isEqualTo("some words");
+        }
+        try (Jedis jedis = new Jedis("127.0.0.1", redis.port())) {
+            // frames are saved in batches off the token path: poll until they are there
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                Set<String> keys = jedis.keys("*keyed-session*");
+                assertThat(keys).allMatch(k -> k.contains("{keyed-session}:"), "hash-tagged")
+                        .anyMatch(k -> k.endsWith(":holder")).anyMatch(k -> k.endsWith(":frames"))
+                        .anyMatch(k -> k.endsWith(":history"));
+            });
+            // the queue contract's job lists are popped by workers, so they alone may live without a TTL. A list is
+            // pushed, then given its TTL, so a key being written may be caught between the two: poll.
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                for (String key : jedis.keys("*")) {
+                    if (!key.contains("jobs:")) {
+                        assertThat(jedis.ttl(key)).as("TTL of %s (-1: none)", key).isNotEqualTo(-1L);
+                    }
+                }
+            });
+        }
     }
 }
