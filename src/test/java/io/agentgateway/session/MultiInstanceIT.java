@@ -263,6 +263,40 @@ class MultiInstanceIT {
     }
 
     @Test
+    void aClientReadingAnAnswerForwardedFromAnInstanceThatDiesGetsTheInterruptedFinal() throws Exception {
+        agent.script(StandInAgent.openAi(LONG_ANSWER, Duration.ofMillis(100)));
+        try (GatewayProcess doomed = GatewayProcess.start("doomed-producer", env("it-doomed-producer"))) {
+            WsClient first = opened(doomed, "forwarded-session");
+            first.userMessage("tell me");
+            java.util.List<Frame> seen = new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                seen.add(first.next());
+            }
+            first.abort();
+            try (WsClient again = b.connect("/ws/forwarded-session?last_seq=" + seq(seen.get(2)))) {
+                assertThat(again.next(Duration.ofSeconds(10)).text("type")).isEqualTo("resumed");
+                // live frames forwarded from the producing instance, not only the replay
+                Frame live = again.next(Duration.ofSeconds(10));
+                while (seq(live) < seq(seen.get(2)) + 3) {
+                    live = again.next(Duration.ofSeconds(10));
+                }
+                doomed.kill();
+                long killed = System.nanoTime();
+                java.util.List<Frame> rest = again.untilFinal();
+                long ms = (System.nanoTime() - killed) / 1_000_000;
+                Frame last = rest.get(rest.size() - 1);
+                assertThat(last.text("type")).as(last.json().toString()).isEqualTo("error");
+                assertThat(last.text("error")).contains("interrupted");
+                assertThat(ms).as("the interrupted final within GATEWAY__INSTANCE_TTL (3 s) and a margin")
+                        .isLessThan(5000L);
+                assertThat(seq(last)).as("a seq the client has not had").isGreaterThan(seq(live));
+            }
+        } finally {
+            agent.script(StandInAgent.echo(Duration.ZERO));
+        }
+    }
+
+    @Test
     void theHistoryIsSharedWhicheverInstanceTakesTheTurn() throws Exception {
         try (WsClient ws = opened(a, "shared-history")) {
             assertThat(WsClient.joined(ws.userMessage("first words").untilFinal())).isEqualTo("first words");
