@@ -52,6 +52,9 @@ public interface GatewayMetrics {
      */
     void resumed(boolean recovered);
 
+    /** Token frames waiting for a slow socket went out as one frame: {@code frames} of them. */
+    void tokensMerged(int frames);
+
     /** Records nothing: for unit tests and for wiring that does not care. */
     GatewayMetrics NONE = new GatewayMetrics() {
         @Override
@@ -84,6 +87,10 @@ public interface GatewayMetrics {
 
         @Override
         public void resumed(boolean recovered) {
+        }
+
+        @Override
+        public void tokensMerged(int frames) {
         }
     };
 }

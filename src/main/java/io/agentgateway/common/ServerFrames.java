@@ -29,9 +29,58 @@ public final class ServerFrames {
      */
     public String token(String token, boolean isFinal, long seq) {
         StringBuilder sb = new StringBuilder(64 + token.length());
-        sb.append("{\"type\":\"assistant_message\",\"token\":\"");
+        sb.append(TOKEN_HEAD);
         JsonStringEncoder.getInstance().quoteAsString(token, sb);
         return sb.append("\",\"is_final\":").append(isFinal).append(",\"seq\":").append(seq).append('}').toString();
+    }
+
+    private static final String TOKEN_HEAD = "{\"type\":\"assistant_message\",\"token\":\"";
+    private static final String OPEN_TOKEN_TAIL = "\",\"is_final\":false,\"seq\":";
+
+    /**
+     * Where the quoted token text of a non-final {@link #token} frame ends (its text is {@code frame} from
+     * {@link #tokenTextStart()} to here), or -1 when {@code frame} is anything else. Such frames can be merged
+     * ({@link #mergedToken}): concatenating quoted JSON string contents quotes the concatenation. Worker replies are
+     * relayed as the worker wrote them, so the shape is checked exactly, including that the text between the quotes
+     * is one JSON string (no unescaped quote) rather than several fields.
+     */
+    public static int tokenTextEnd(String frame) {
+        if (!frame.startsWith(TOKEN_HEAD) || !frame.endsWith("}")) {
+            return -1;
+        }
+        int end = frame.lastIndexOf(OPEN_TOKEN_TAIL);
+        if (end < TOKEN_HEAD.length()) {
+            return -1;
+        }
+        for (int i = end + OPEN_TOKEN_TAIL.length(); i < frame.length() - 1; i++) {
+            char c = frame.charAt(i);
+            if ((c < '0' || c > '9') && c != '-') {
+                return -1; // not just a seq after the tail
+            }
+        }
+        for (int i = TOKEN_HEAD.length(); i < end; i++) {
+            char c = frame.charAt(i);
+            if (c == '\\') {
+                i++; // the escaped character, whatever it is
+            } else if (c == '"') {
+                return -1;
+            }
+        }
+        return end;
+    }
+
+    /** Where the quoted token text of a frame that {@link #tokenTextEnd} accepts begins. */
+    public static int tokenTextStart() {
+        return TOKEN_HEAD.length();
+    }
+
+    /**
+     * One non-final token frame carrying {@code quotedText} (already JSON-quoted, e.g. several frames' token texts
+     * joined) under {@code seq}, the highest seq of the frames it stands for.
+     */
+    public static String mergedToken(CharSequence quotedText, long seq) {
+        return new StringBuilder(TOKEN_HEAD.length() + quotedText.length() + OPEN_TOKEN_TAIL.length() + 21)
+                .append(TOKEN_HEAD).append(quotedText).append(OPEN_TOKEN_TAIL).append(seq).append('}').toString();
     }
 
     /** The last frame of a cancelled answer. */

@@ -172,18 +172,19 @@ public class GatewayConfiguration implements CamelConfiguration {
                     context.getExecutorServiceManager().newSingleThreadScheduledExecutor(this, "stream-store"),
                     Duration.ofMillis(20));
         }
+        // metrics: GET /metrics (Camel's route metrics and the gateway's own); the features see only GatewayMetrics
+        StreamRegistry streams = new InMemoryStreamRegistry();
+        GatewayMetrics metrics = MetricsBeans.install(context, streams::active);
         SessionStreams sessionStreams = new InMemorySessionStreams(vertx, frames, settings.sessionBufferBytes(),
                 settings.slowClientTimeout(), settings.sessionTtl(),
-                sessionId -> onRelease.forEach(l -> l.sessionExpired(sessionId)), store, alive);
+                sessionId -> onRelease.forEach(l -> l.sessionExpired(sessionId)), store, alive,
+                settings.mergedFrameBytes(), metrics::tokensMerged);
         registry.bind("sessionRegistry", SessionRegistry.class, sessions);
         registry.bind("sessionStreams", SessionStreams.class, sessionStreams);
         registry.bind("sessionReplies", new SessionReplies(sessions, sessionStreams));
 
         // chat: turns, the agent call, history
         AgentFailures failures = new AgentFailures(settings.requestTimeout());
-        StreamRegistry streams = new InMemoryStreamRegistry();
-        // metrics: GET /metrics (Camel's route metrics and the gateway's own); the features see only GatewayMetrics
-        GatewayMetrics metrics = MetricsBeans.install(context, streams::active);
         ConversationHistory history = redisOn
                 ? new RedisConversationHistory(redisBeans.template(), mapper, settings.queuePrefix(),
                         settings.historyMaxMessages(), settings.sessionTtl())

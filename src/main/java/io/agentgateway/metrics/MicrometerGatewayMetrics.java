@@ -47,6 +47,8 @@ public final class MicrometerGatewayMetrics implements GatewayMetrics {
     private final Map<Integer, Counter> toolCalls = new ConcurrentHashMap<>();
     private final Counter resumedRecovered;
     private final Counter resumedLost;
+    private final Counter mergedFrames;
+    private final Counter mergedTokenFrames;
 
     /** @param activeAnswers answers streaming on this instance right now */
     public MicrometerGatewayMetrics(MeterRegistry registry, IntSupplier activeAnswers) {
@@ -77,6 +79,11 @@ public final class MicrometerGatewayMetrics implements GatewayMetrics {
         }
         resumedRecovered = resumes(true);
         resumedLost = resumes(false);
+        mergedFrames = Counter.builder("gateway.merged.frames")
+                .description("Frames that carried several tokens merged for a socket that fell behind")
+                .register(registry);
+        mergedTokenFrames = Counter.builder("gateway.merged.tokens")
+                .description("Token frames merged into those frames").register(registry);
     }
 
     @Override
@@ -118,6 +125,12 @@ public final class MicrometerGatewayMetrics implements GatewayMetrics {
     @Override
     public void resumed(boolean recovered) {
         (recovered ? resumedRecovered : resumedLost).increment();
+    }
+
+    @Override
+    public void tokensMerged(int frames) {
+        mergedFrames.increment();
+        mergedTokenFrames.increment(frames);
     }
 
     private Counter toolCall(int status) {

@@ -34,7 +34,15 @@ public class InMemorySessionStreams implements SessionStreams {
     private static final String INTERRUPTED =
             "Answer interrupted: the gateway instance streaming it stopped; ask again";
 
-    private record Entry(long seq, String text, int bytes) {
+    /** A kept frame; {@code tokenEnd} as {@link ServerFrames#tokenTextEnd}: -1 unless it can be merged. */
+    private record Entry(long seq, String text, int bytes, int tokenEnd) {
+        static Entry of(long seq, String text) {
+            return new Entry(seq, text, ByteBufUtil.utf8Bytes(text), ServerFrames.tokenTextEnd(text));
+        }
+
+        boolean mergeable() {
+            return tokenEnd >= 0;
+        }
     }
 
     /** Kept frames, oldest first, with O(1) access by position (a growable ring). */
@@ -93,6 +101,8 @@ public class InMemorySessionStreams implements SessionStreams {
         ClientSocket socket;
         /** the highest seq written to the socket */
         long delivered = -1;
+        /** the socket could not take every frame when last offered: the tokens waiting for it go out merged */
+        boolean behind;
         /** when delivery last stalled on a full socket; 0 while it flows */
         long stalledSince;
         boolean drainAwaited;
@@ -129,6 +139,8 @@ public class InMemorySessionStreams implements SessionStreams {
     private final Consumer<String> onExpired;
     private final StreamStore store;
     private final Predicate<String> alive;
+    private final int mergedFrameBytes;
+    private final java.util.function.IntConsumer mergedTokens;
 
     /**
      * @param bufferBytes       frames kept per session, in bytes (GATEWAY__SESSION_BUFFER_BYTES)
@@ -138,10 +150,16 @@ public class InMemorySessionStreams implements SessionStreams {
      * @param store             where frames are kept beyond this instance (StreamStore.NONE for one instance)
      * @param alive             whether another instance is alive (an answer streaming in from a dead one is
      *                          interrupted)
+     * @param mergedFrameBytes  the largest frame that tokens waiting for a slow socket are merged into
+     *                          (GATEWAY__MERGED_FRAME_BYTES); a single larger token still goes out whole
+     * @param mergedTokens      told how many token frames each merged frame stood for
      */
     public InMemorySessionStreams(Vertx vertx, ServerFrames frames, long bufferBytes, Duration slowClientTimeout,
                                   Duration ttl, Consumer<String> onExpired, StreamStore store,
-                                  Predicate<String> alive) {
+                                  Predicate<String> alive, int mergedFrameBytes,
+                                  java.util.function.IntConsumer mergedTokens) {
+        this.mergedFrameBytes = mergedFrameBytes;
+        this.mergedTokens = mergedTokens;
         this.store = store;
         this.alive = alive;
         this.frames = frames;
@@ -194,10 +212,10 @@ public class InMemorySessionStreams implements SessionStreams {
         log.known = true;
         trackAnswer(log, text);
         store.appended(log.sessionId, seq, text);
-        int bytes = ByteBufUtil.utf8Bytes(text);
-        log.frames.addLast(new Entry(seq, text, bytes));
-        log.keptBytes += bytes;
-        log.undeliveredBytes += bytes;
+        Entry entry = Entry.of(seq, text);
+        log.frames.addLast(entry);
+        log.keptBytes += entry.bytes();
+        log.undeliveredBytes += entry.bytes();
         pump(log);
         evict(log);
     }
@@ -223,6 +241,7 @@ public class InMemorySessionStreams implements SessionStreams {
             log.idleSince = 0;
             log.stalledSince = 0;
             log.drainAwaited = false;
+            log.behind = false;
             Resumption resumption = null;
             long from = log.nextSeq - 1; // live frames only
             if (lastSeq.isPresent()) {
@@ -387,9 +406,9 @@ public class InMemorySessionStreams implements SessionStreams {
             long seq = snapshot.nextSeq() - snapshot.frames().size();
             log.answerOpen = false;
             for (String text : snapshot.frames()) {
-                int bytes = ByteBufUtil.utf8Bytes(text);
-                log.frames.addLast(new Entry(seq++, text, bytes));
-                log.keptBytes += bytes;
+                Entry entry = Entry.of(seq++, text);
+                log.frames.addLast(entry);
+                log.keptBytes += entry.bytes();
                 trackAnswer(log, text);
             }
             log.nextSeq = snapshot.nextSeq();
@@ -481,16 +500,24 @@ public class InMemorySessionStreams implements SessionStreams {
         boolean progressed = false;
         long first = log.firstKept();
         while (log.delivered < log.nextSeq - 1 && socket.writable()) {
-            long next = log.delivered + 1;
-            Entry e = log.frames.get((int) (next - first)); // kept frames are contiguous from the first
-            socket.send(e.text());
-            log.delivered = next;
-            log.undeliveredBytes -= e.bytes();
+            int at = (int) (log.delivered + 1 - first); // kept frames are contiguous from the first
+            int last = log.behind ? lastToMerge(log, at) : at;
+            if (last == at) {
+                Entry e = log.frames.get(at);
+                socket.send(e.text());
+                log.delivered = e.seq();
+                log.undeliveredBytes -= e.bytes();
+            } else {
+                sendMerged(log, socket, at, last);
+            }
             progressed = true;
         }
         if (progressed) {
             log.stalledSince = 0; // producers waiting for room are told by pump's caller (takeReadyWaiters)
         }
+        // Merging starts once the socket has left frames waiting, and stops once it has taken them all: a socket
+        // that keeps up gets every token on its own, at once.
+        log.behind = log.delivered < log.nextSeq - 1;
         if (log.delivered < log.nextSeq - 1 && socket.isOpen()) {
             if (log.stalledSince == 0) {
                 log.stalledSince = System.nanoTime();
@@ -515,6 +542,50 @@ public class InMemorySessionStreams implements SessionStreams {
                 });
             }
         }
+    }
+
+    /**
+     * The position of the last kept frame that goes out merged with the one at {@code at}: the run of token frames
+     * from it, up to the merged frame's size limit; {@code at} itself when it is not a token or is alone. Holds the
+     * lock.
+     */
+    private int lastToMerge(Log log, int at) {
+        Entry e = log.frames.get(at);
+        if (!e.mergeable()) {
+            return at;
+        }
+        int end = (int) (log.nextSeq - 1 - log.firstKept());
+        int bytes = e.bytes();
+        int last = at;
+        while (last < end) {
+            Entry n = log.frames.get(last + 1);
+            if (!n.mergeable() || bytes + n.bytes() > mergedFrameBytes) {
+                break;
+            }
+            bytes += n.bytes();
+            last++;
+        }
+        return last;
+    }
+
+    /**
+     * Sends the token frames at positions {@code at} to {@code last} as one frame with their texts joined, under the
+     * highest seq among them: nothing split, reordered or lost, and a client resuming from that seq misses nothing.
+     * Holds the lock.
+     */
+    private void sendMerged(Log log, ClientSocket socket, int at, int last) {
+        StringBuilder text = new StringBuilder();
+        long bytes = 0;
+        for (int i = at; i <= last; i++) {
+            Entry e = log.frames.get(i);
+            text.append(e.text(), ServerFrames.tokenTextStart(), e.tokenEnd());
+            bytes += e.bytes();
+        }
+        Entry lastEntry = log.frames.get(last);
+        socket.send(ServerFrames.mergedToken(text, lastEntry.seq()));
+        log.delivered = lastEntry.seq();
+        log.undeliveredBytes -= bytes;
+        mergedTokens.accept(last - at + 1);
     }
 
     /**

@@ -137,6 +137,10 @@ class TurnMetricsTest {
         @Override
         public void resumed(boolean recovered) {
         }
+
+        @Override
+        public void tokensMerged(int frames) {
+        }
     }
 
     /** A session stream that takes every frame and holds nothing. */

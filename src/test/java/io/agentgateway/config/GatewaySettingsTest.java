@@ -28,6 +28,7 @@ class GatewaySettingsTest {
         m.put("gateway.session.resume-grace", "15");
         m.put("gateway.session.ttl", "600");
         m.put("gateway.session.buffer-bytes", "1048576");
+        m.put("gateway.session.merged-frame-bytes", "65536");
         m.put("gateway.session.slow-client-timeout", "30");
         m.put("gateway.session.max-answer-bytes", "4194304");
         m.put("gateway.history.max-messages", "20");
@@ -73,6 +74,8 @@ class GatewaySettingsTest {
         assertThat(load(m).resumeGrace()).isZero();
         assertBad("gateway.session.resume-grace", "-1", "GATEWAY__RESUME_GRACE (gateway.session.resume-grace) = '-1'");
         assertBad("gateway.session.ttl", "0", "GATEWAY__SESSION_TTL (gateway.session.ttl) = '0'");
+        assertBad("gateway.session.merged-frame-bytes", "0",
+                "GATEWAY__MERGED_FRAME_BYTES (gateway.session.merged-frame-bytes) = '0'");
         assertBad("gateway.session.buffer-bytes", "12", "GATEWAY__SESSION_BUFFER_BYTES (gateway.session.buffer-bytes) = '12'");
         assertBad("gateway.session.max-answer-bytes", "x", "GATEWAY__MAX_ANSWER_BYTES");
     }

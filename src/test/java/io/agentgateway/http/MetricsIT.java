@@ -76,7 +76,9 @@ class MetricsIT extends GatewayWithAgent {
                 {"gateway_judgement_replies_total", "type", "final"},
                 {"gateway_judgement_replies_total", "type", "timeout"},
                 {"gateway_resumes_total", "recovered", "true"},
-                {"gateway_resumes_total", "recovered", "false"}}) {
+                {"gateway_resumes_total", "recovered", "false"},
+                {"gateway_merged_frames_total"},
+                {"gateway_merged_tokens_total"}}) {
             String[] labels = java.util.Arrays.copyOfRange(series, 1, series.length);
             assertThat(metrics.find(series[0], labels)).as(String.join(" ", series)).hasSize(1);
         }

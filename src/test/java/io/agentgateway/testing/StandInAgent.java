@@ -221,7 +221,7 @@ public final class StandInAgent implements AutoCloseable {
         return out;
     }
 
-    private static String json(String s) {
+    public static String json(String s) {
         try {
             return MAPPER.writeValueAsString(s);
         } catch (Exception e) {

@@ -1,0 +1,100 @@
+package io.agentgateway.session;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentgateway.testing.RawWebSocket;
+import io.agentgateway.testing.RunningGateway;
+import io.agentgateway.testing.StandInAgent;
+import io.agentgateway.testing.WsClient;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Token-aware delivery over real sockets: a client that stops reading gets the tokens that waited for it merged into
+ * fewer frames, exact and in order; a client of the same gateway that keeps up meanwhile gets one frame per token.
+ */
+class TokenMergingIT {
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    /**
+     * About 14 MB of frames: several times what the kernel's socket buffers take from the gateway before the stuck
+     * client's socket counts as full (up to 4 MB here), so most of the answer waits in the session's stream.
+     */
+    private static final int TOKENS = 120_000;
+
+    @Test
+    void aClientThatFellBehindGetsTheWaitingTokensMergedAndOneThatKeepsUpGetsEachToken() throws Exception {
+        List<String> tokens = new ArrayList<>(TOKENS);
+        StringBuilder answer = new StringBuilder();
+        for (int i = 0; i < TOKENS; i++) {
+            String t = "token-" + i + " " + "é\"x\\".repeat(20) + " ";
+            tokens.add(t);
+            answer.append(t);
+        }
+        StandInAgent.Script all = allAtOnce(tokens);
+        StandInAgent.Script paced = StandInAgent.echo(Duration.ofMillis(10));
+        try (StandInAgent agent = new StandInAgent().script((r, response, vertx) ->
+                     (r.lastUserMessage().startsWith("everything") ? all : paced).answer(r, response, vertx));
+             RunningGateway gateway = RunningGateway.builder().agentUrl(agent.url())
+                     .property("gateway.session.buffer-bytes", Integer.toString(32 << 20))
+                     .property("gateway.session.max-answer-bytes", Integer.toString(64 << 20))
+                     .property("gateway.session.slow-client-timeout", "60")
+                     .start();
+             RawWebSocket slow = RawWebSocket.connect(gateway.port(), "/ws/slow", 16 * 1024)) {
+            slow.sendText("{\"type\":\"user_message\",\"content\":\"everything, please\"}");
+            // the whole answer reaches the session's stream while its client reads nothing
+            await().atMost(Duration.ofSeconds(60)).until(() -> gateway.get("/metrics").body()
+                    .matches("(?s).*gateway_answers_total\\{outcome=\"completed\"} [1-9].*"));
+
+            // meanwhile a client that keeps up gets every token as its own frame, seq after seq
+            try (WsClient quick = gateway.connect("/ws/quick")) {
+                List<WsClient.Frame> turn = quick.userMessage("one two three four five six seven eight").untilFinal();
+                assertThat(WsClient.joined(turn)).isEqualTo("one two three four five six seven eight");
+                assertThat(turn).hasSize(9);
+                for (int i = 0; i < turn.size(); i++) {
+                    assertThat(turn.get(i).json().path("seq").asLong()).isEqualTo(i);
+                }
+            }
+
+            // the stuck client reads again: everything arrives, merged, exact, in order, seq strictly increasing
+            StringBuilder joined = new StringBuilder();
+            int frames = 0;
+            long lastSeq = -1;
+            JsonNode last;
+            do {
+                RawWebSocket.Frame f = slow.read(Duration.ofSeconds(30));
+                assertThat(f).as("a frame within 30 s (after %d frames)", frames).isNotNull();
+                assertThat(f.opcode()).isEqualTo(RawWebSocket.TEXT);
+                last = MAPPER.readTree(f.text());
+                assertThat(last.path("seq").asLong()).as("seq strictly increasing").isGreaterThan(lastSeq);
+                lastSeq = last.path("seq").asLong();
+                joined.append(last.path("token").asText());
+                frames++;
+            } while (!last.path("is_final").asBoolean());
+            assertThat(joined.toString()).isEqualTo(answer.toString());
+            assertThat(lastSeq).as("the final's seq: one per token before it").isEqualTo(TOKENS);
+            assertThat(frames).as("frames for %d tokens and a final", TOKENS).isLessThan(TOKENS / 2);
+            assertThat(gateway.get("/metrics").body()).containsPattern("gateway_merged_tokens_total [1-9]");
+            assertThat(gateway.get("/metrics").body()).containsPattern("gateway_merged_frames_total [1-9]");
+        }
+    }
+
+    /** OpenAI SSE with every token written at once, as fast as the agent's connection takes them. */
+    private static StandInAgent.Script allAtOnce(List<String> tokens) {
+        return (r, response, vertx) -> {
+            response.setChunked(true).putHeader("Content-Type", "text/event-stream");
+            StringBuilder body = new StringBuilder();
+            for (String t : tokens) {
+                body.append("data: {\"choices\":[{\"delta\":{\"content\":")
+                        .append(StandInAgent.json(t)).append("}}]}\n\n");
+            }
+            response.end(body.append("data: [DONE]\n\n").toString());
+        };
+    }
+}

@@ -1,0 +1,214 @@
+package io.agentgateway.session;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentgateway.common.ClientSocket;
+import io.agentgateway.common.ServerFrames;
+import io.vertx.core.Vertx;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Token-aware delivery in one session stream: tokens that wait for a socket go out merged, in order, under the
+ * highest seq they cover; a socket that keeps up gets each token as its own frame.
+ */
+class TokenMergingTest {
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private final ServerFrames frames = new ServerFrames(MAPPER);
+    private final Vertx vertx = Vertx.vertx();
+    private final List<Integer> merged = new ArrayList<>();
+
+    @AfterEach
+    void closeVertx() {
+        vertx.close();
+    }
+
+    private InMemorySessionStreams streams(int mergedFrameBytes) {
+        return new InMemorySessionStreams(vertx, frames, 1 << 20, Duration.ofSeconds(30), Duration.ofMinutes(5),
+                id -> { }, StreamStore.NONE, instance -> true, mergedFrameBytes, merged::add);
+    }
+
+    /** A socket whose outbound queue is full or not, as the test says. */
+    private static final class Socket implements ClientSocket {
+        final List<String> sent = new ArrayList<>();
+        boolean writable = true;
+        Runnable onWritable;
+
+        @Override
+        public String connectionKey() {
+            return "c";
+        }
+
+        @Override
+        public String sessionId() {
+            return "s";
+        }
+
+        @Override
+        public boolean send(String text) {
+            sent.add(text);
+            return true;
+        }
+
+        @Override
+        public void close(short code, String reason) {
+        }
+
+        @Override
+        public boolean isOpen() {
+            return true;
+        }
+
+        @Override
+        public boolean writable() {
+            return writable;
+        }
+
+        @Override
+        public void onWritable(Runnable then) {
+            onWritable = then;
+        }
+
+        void drain() {
+            writable = true;
+            Runnable then = onWritable;
+            onWritable = null;
+            then.run();
+        }
+    }
+
+    private void token(SessionStreams s, String text) {
+        s.append("s", seq -> frames.token(text, false, seq));
+    }
+
+    private static JsonNode json(String frame) throws Exception {
+        return MAPPER.readTree(frame);
+    }
+
+    @Test
+    void aSocketThatKeepsUpGetsEveryTokenAsItsOwnFrame() throws Exception {
+        InMemorySessionStreams s = streams(65536);
+        Socket socket = new Socket();
+        s.attach(socket, OptionalLong.empty());
+        for (int i = 0; i < 50; i++) {
+            token(s, "t" + i + " ");
+        }
+        assertThat(socket.sent).hasSize(50);
+        for (int i = 0; i < 50; i++) {
+            assertThat(json(socket.sent.get(i)).path("seq").asLong()).isEqualTo(i);
+        }
+        assertThat(merged).isEmpty();
+    }
+
+    @Test
+    void tokensThatWaitedForAFullSocketGoOutMergedUnderTheHighestSeqTheyCover() throws Exception {
+        InMemorySessionStreams s = streams(65536);
+        Socket socket = new Socket();
+        s.attach(socket, OptionalLong.empty());
+        token(s, "a");
+        socket.writable = false;
+        token(s, "b\"q\" ");          // quotes and escapes survive the merge
+        token(s, "ü\\n ");
+        token(s, "c");
+        s.append("s", seq -> frames.token("", true, seq)); // the final is never merged
+        assertThat(socket.sent).hasSize(1);
+
+        socket.drain();
+
+        assertThat(socket.sent).hasSize(3);
+        JsonNode first = json(socket.sent.get(0));
+        JsonNode mergedFrame = json(socket.sent.get(1));
+        JsonNode fin = json(socket.sent.get(2));
+        assertThat(first.path("token").asText()).isEqualTo("a");
+        assertThat(mergedFrame.path("type").asText()).isEqualTo("assistant_message");
+        assertThat(mergedFrame.path("token").asText()).isEqualTo("b\"q\" ü\\n c");
+        assertThat(mergedFrame.path("is_final").asBoolean()).isFalse();
+        assertThat(mergedFrame.path("seq").asLong()).isEqualTo(3);
+        assertThat(fin.path("is_final").asBoolean()).isTrue();
+        assertThat(fin.path("seq").asLong()).isEqualTo(4);
+        assertThat(merged).containsExactly(3);
+    }
+
+    @Test
+    void aFrameThatIsNotATokenIsNeitherMergedNorOvertaken() throws Exception {
+        InMemorySessionStreams s = streams(65536);
+        Socket socket = new Socket();
+        s.attach(socket, OptionalLong.empty());
+        socket.writable = false;
+        s.append("s", seq -> frames.token("x", false, seq)); // a first frame left waiting puts the socket behind
+        token(s, "one ");
+        token(s, "two ");
+        s.append("s", seq -> ServerFrames.withSeq(
+                frames.toolCall("c1", "lookup", MAPPER.createObjectNode()), seq));
+        token(s, "three ");
+        token(s, "four");
+
+        socket.drain();
+
+        assertThat(socket.sent).extracting(f -> json(f).path("type").asText() + ":"
+                        + json(f).path("token").asText() + ":" + json(f).path("seq").asLong())
+                .containsExactly("assistant_message:xone two :2", "tool_call::3", "assistant_message:three four:5");
+    }
+
+    @Test
+    void aMergedFrameStaysWithinItsSizeAndASingleLargerTokenGoesOutWhole() throws Exception {
+        InMemorySessionStreams s = streams(300);
+        Socket socket = new Socket();
+        s.attach(socket, OptionalLong.empty());
+        socket.writable = false;
+        StringBuilder all = new StringBuilder();
+        for (int i = 0; i < 40; i++) {
+            String t = i == 20 ? "L".repeat(1000) : "token-" + i + " ";
+            all.append(t);
+            token(s, t);
+        }
+        socket.drain();
+
+        StringBuilder joined = new StringBuilder();
+        long last = -1;
+        for (String f : socket.sent) {
+            JsonNode n = json(f);
+            assertThat(n.path("seq").asLong()).as("strictly increasing").isGreaterThan(last);
+            last = n.path("seq").asLong();
+            joined.append(n.path("token").asText());
+            if (!n.path("token").asText().startsWith("L")) {
+                assertThat(f.getBytes(java.nio.charset.StandardCharsets.UTF_8).length).isLessThanOrEqualTo(300);
+            }
+        }
+        assertThat(joined.toString()).isEqualTo(all.toString());
+        assertThat(last).isEqualTo(39);
+        assertThat(socket.sent.size()).isBetween(3, 39);
+    }
+
+    @Test
+    void aClientResumingFromAMergedFramesSeqMissesNothing() throws Exception {
+        InMemorySessionStreams s = streams(65536);
+        Socket socket = new Socket();
+        s.attach(socket, OptionalLong.empty());
+        socket.writable = false;
+        for (int i = 0; i < 6; i++) {
+            token(s, "w" + i + " ");
+        }
+        socket.drain();
+        long lastSeen = json(socket.sent.get(socket.sent.size() - 1)).path("seq").asLong();
+        assertThat(lastSeen).isEqualTo(5);
+        s.detach(socket);
+        token(s, "after ");
+
+        Socket again = new Socket();
+        Optional<SessionStreams.Resumption> told = s.attach(again, OptionalLong.of(lastSeen));
+        assertThat(told).get().extracting(SessionStreams.Resumption::recovered).isEqualTo(true);
+        assertThat(again.sent).hasSize(2);
+        assertThat(json(again.sent.get(1)).path("token").asText()).isEqualTo("after ");
+        assertThat(json(again.sent.get(1)).path("seq").asLong()).isEqualTo(6);
+    }
+}
