@@ -146,7 +146,6 @@ public class GatewayConfiguration implements CamelConfiguration {
         if (redisOn) {
             RedisSessionDirectory shared = new RedisSessionDirectory(redisBeans.template(), settings.queuePrefix(),
                     settings.instanceId(), settings.sessionTtl(), settings.instanceTtl());
-            heartbeat(vertx, shared, settings.instanceTtl());
             directory = shared;
             relay = new RedisInstanceRelay(redisBeans.template(), settings.queuePrefix(),
                     context.getExecutorServiceManager().newSingleThreadExecutor(this, "relay-publisher"));
@@ -179,6 +178,9 @@ public class GatewayConfiguration implements CamelConfiguration {
                 settings.slowClientTimeout(), settings.sessionTtl(),
                 sessionId -> onRelease.forEach(l -> l.sessionExpired(sessionId)), store, alive,
                 settings.mergedFrameBytes(), metrics::tokensMerged);
+        if (redisOn) {
+            heartbeat(vertx, (RedisSessionDirectory) directory, sessionStreams, settings.instanceTtl());
+        }
         registry.bind("sessionRegistry", SessionRegistry.class, sessions);
         registry.bind("sessionStreams", SessionStreams.class, sessionStreams);
         registry.bind("sessionReplies", new SessionReplies(sessions, sessionStreams));
@@ -311,12 +313,16 @@ public class GatewayConfiguration implements CamelConfiguration {
                         settings.wsIdleTimeout())::guarding));
     }
 
-    /** Keeps this instance's heartbeat key alive; a missed beat (Redis down) is retried at the next one. */
-    private static void heartbeat(Vertx vertx, RedisSessionDirectory directory, Duration instanceTtl) {
+    /**
+     * Keeps this instance's heartbeat key alive, and its sessions' holder entries after Redis lost them; a missed
+     * beat (Redis down) is retried at the next one.
+     */
+    private static void heartbeat(Vertx vertx, RedisSessionDirectory directory, SessionStreams streams,
+                                  Duration instanceTtl) {
         long every = Math.max(200, instanceTtl.toMillis() / 3);
         Runnable beat = () -> vertx.executeBlocking(() -> {
             try {
-                directory.heartbeat();
+                directory.heartbeat(streams::sessions);
             } catch (RuntimeException e) {
                 LOG.debug("Heartbeat missed: {}", e.getMessage());
             }

@@ -395,6 +395,30 @@ public class InMemorySessionStreams implements SessionStreams {
     }
 
     @Override
+    public long nextSeq(String sessionId) {
+        Log log = logs.get(sessionId);
+        if (log == null) {
+            return 0;
+        }
+        synchronized (log) {
+            return log.nextSeq;
+        }
+    }
+
+    @Override
+    public List<String> sessions() {
+        List<String> here = new ArrayList<>();
+        for (Log log : logs.values()) {
+            synchronized (log) {
+                if (log.known && log.movedTo == null && !log.expired) {
+                    here.add(log.sessionId);
+                }
+            }
+        }
+        return here;
+    }
+
+    @Override
     public void install(String sessionId, Snapshot snapshot, Optional<String> producer) {
         Log log = log(sessionId);
         synchronized (log) {

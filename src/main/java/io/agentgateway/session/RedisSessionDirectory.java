@@ -1,10 +1,18 @@
 package io.agentgateway.session;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.data.redis.connection.RedisStringCommands;
+import org.springframework.data.redis.core.RedisCallback;
 import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.data.redis.core.types.Expiration;
 import org.springframework.data.redis.core.script.DefaultRedisScript;
 
 /**
@@ -20,11 +28,17 @@ public class RedisSessionDirectory implements SessionDirectory {
             "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end",
             Long.class);
 
+    private static final Logger LOG = LoggerFactory.getLogger(RedisSessionDirectory.class);
+
     private final StringRedisTemplate redis;
     private final String prefix;
     private final String self;
     private final Duration holderTtl;
     private final Duration instanceTtl;
+    /** set after the first heartbeat; only the heartbeat thread writes it */
+    private volatile boolean beaten;
+    /** nanoTime the heartbeat last found this instance's entries gone; 0: never */
+    private volatile long lostAt;
 
     /**
      * @param holderTtl   how long a holder entry lives without being claimed again (the session TTL)
@@ -90,9 +104,49 @@ public class RedisSessionDirectory implements SessionDirectory {
         }
     }
 
-    /** Says this instance is alive; call it more often than the instance TTL (blocking: never on an event loop). */
-    public void heartbeat() {
-        redis.opsForValue().set(prefix + "instance:" + self, "1", instanceTtl);
+    /**
+     * Says this instance is alive; call it more often than the instance TTL (blocking: never on an event loop).
+     * When the heartbeat key was gone, Redis lost its data (restarted empty) or this instance was silent past its
+     * TTL: either way the holder entries it wrote may be gone too, so those of {@code heldHere} (the sessions whose
+     * streams are here) are put back, unless another instance has claimed one meanwhile.
+     */
+    public void heartbeat(Supplier<Collection<String>> heldHere) {
+        String key = prefix + "instance:" + self;
+        if (!Boolean.TRUE.equals(redis.hasKey(key)) && beaten) {
+            // noted before the key is back: whoever sees the key again (rebuilding) also sees this
+            lostAt = System.nanoTime();
+            LOG.warn("This instance's entries were gone from Redis (restarted empty, or this instance was silent "
+                     + "past its TTL): putting its sessions' holder entries back");
+        }
+        redis.opsForValue().set(key, "1", instanceTtl);
+        beaten = true;
+        if (rebuildingSince(lostAt)) {
+            // at every beat of the window: an entry another instance held for a moment (and gave back) is put back
+            Collection<String> held = heldHere.get();
+            redis.executePipelined((RedisCallback<Object>) connection -> {
+                for (String sessionId : held) {
+                    connection.stringCommands().set(holderKey(sessionId).getBytes(StandardCharsets.UTF_8),
+                            self.getBytes(StandardCharsets.UTF_8), Expiration.from(holderTtl),
+                            RedisStringCommands.SetOption.SET_IF_ABSENT);
+                }
+                return null;
+            });
+            LOG.debug("{} sessions' holder entries put back where missing", held.size());
+        }
+    }
+
+    private boolean rebuildingSince(long at) {
+        return at != 0 && System.nanoTime() - at < 2 * instanceTtl.toNanos();
+    }
+
+    /**
+     * Within two instance TTLs of a loss seen by {@link #heartbeat} (by then every live instance has beaten since), or
+     * this instance's own heartbeat key is gone now, a loss its next beat will see (blocking: asks Redis).
+     */
+    @Override
+    public boolean rebuilding() {
+        boolean gone = !alive(self); // asked first: see heartbeat
+        return gone || rebuildingSince(lostAt);
     }
 
     /** Whether the instance's heartbeat is there (blocking: not on an event loop). */

@@ -37,4 +37,12 @@ public interface SessionDirectory {
 
     /** The other live instance holding the session's socket, if any (empty when it is here, nowhere, or dead). */
     Optional<String> holder(String sessionId);
+
+    /**
+     * Entries may be missing for now: the shared directory lost its data a moment ago (a Redis restarted empty) and
+     * the instances are putting theirs back, so "no holder" may mean "a holder not yet back".
+     */
+    default boolean rebuilding() {
+        return false;
+    }
 }

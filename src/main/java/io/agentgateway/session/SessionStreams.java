@@ -77,6 +77,12 @@ public interface SessionStreams {
     /** Whether this instance has a stream for the session (with at least one frame, or a socket that held it). */
     boolean has(String sessionId);
 
+    /** The seq the session's next frame here gets (0 for a session unknown here). */
+    long nextSeq(String sessionId);
+
+    /** The sessions whose streams are here (known, not moved to another instance). */
+    java.util.List<String> sessions();
+
     /**
      * Takes on a session's stream from another instance (or from the store).
      *

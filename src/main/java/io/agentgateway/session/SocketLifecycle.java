@@ -21,6 +21,16 @@ public class SocketLifecycle {
     /** Close code sent to a socket whose session was taken over by a newer connection. */
     public static final short SESSION_TAKEN_OVER = 4000;
 
+    /**
+     * Close code (RFC 6455 "Try Again Later") for a resume this instance cannot serve yet: the client has frames
+     * another instance sent, and that instance cannot be found for now (Redis down, or back empty and the holders
+     * not yet re-registered). Reconnecting with the same last_seq shortly gets the session handed over.
+     */
+    public static final short TRY_AGAIN_LATER = 1013;
+
+    /** Where the session's stream came from when a socket opened. */
+    private enum Brought { HERE, FROM_STORE, ELSEWHERE }
+
     private static final Logger LOG = LoggerFactory.getLogger(SocketLifecycle.class);
 
     private final SessionRegistry sessions;
@@ -59,7 +69,17 @@ public class SocketLifecycle {
             older.close(SESSION_TAKEN_OVER, "session taken over by a newer connection");
         });
         OptionalLong lastSeq = lastSeq(exchange.getMessage().getHeader(LAST_SEQ, String.class));
-        boolean fromStore = bringStreamHere(socket.sessionId(), lastSeq);
+        Brought brought = bringStreamHere(socket.sessionId(), lastSeq);
+        if (brought == Brought.ELSEWHERE) {
+            LOG.info("Session {}: resume after seq {} refused for now, the instance that sent it cannot be found",
+                    socket.sessionId(), lastSeq.getAsLong());
+            sessions.unregister(socket);
+            acrossInstances(() -> directory.release(socket.sessionId()));
+            socket.close(TRY_AGAIN_LATER, "the instance streaming this session cannot be reached yet: reconnect "
+                                          + "with the same last_seq");
+            return;
+        }
+        boolean fromStore = brought == Brought.FROM_STORE;
         streams.attach(socket, lastSeq)
                 .ifPresent(r -> {
                     metrics.resumed(r.recovered());
@@ -93,33 +113,53 @@ public class SocketLifecycle {
      * socket with 4000 and forwards what its answer still appends), or from the store when that instance is gone
      * (an answer it left open then ends with an interrupted error final): true in that last case.
      */
-    private boolean bringStreamHere(String sessionId, OptionalLong lastSeq) {
-        boolean[] fromStore = {false};
-        acrossInstances(() -> {
+    private Brought bringStreamHere(String sessionId, OptionalLong lastSeq) {
+        long seen = lastSeq.isPresent() && lastSeq.getAsLong() != Long.MAX_VALUE ? lastSeq.getAsLong() : -1;
+        // the client has frames this instance never numbered (another one did), and a copy here is older than that
+        boolean behindClient = seen >= streams.nextSeq(sessionId);
+        boolean staleHere = behindClient && streams.has(sessionId);
+        try {
             Optional<String> previous = directory.claim(sessionId);
             if (previous.isPresent() && handovers.take(sessionId, previous.get())) {
-                return;
+                return Brought.HERE;
             }
-            if (previous.isPresent() || !streams.has(sessionId)) {
-                store.load(sessionId).ifPresent(saved -> {
-                    SessionStreams.Snapshot snapshot = saved;
-                    long seen = lastSeq.orElse(-1);
-                    if (seen != Long.MAX_VALUE && seen + 1 > saved.nextSeq()) {
-                        // the instance that died had sent frames it had not saved yet: the client has everything
-                        // kept, and the session numbers on after what the client has
-                        snapshot = new SessionStreams.Snapshot(seen + 1, List.of(), saved.owner());
-                    }
-                    LOG.info("Session {} carried on from the store: {} frames kept, next seq {}", sessionId,
-                            snapshot.frames().size(), snapshot.nextSeq());
-                    streams.install(sessionId, snapshot, Optional.empty());
-                    if (snapshot.frames().isEmpty() && !saved.frames().isEmpty()) {
-                        streams.markAnswerOpen(sessionId, saved.frames().get(saved.frames().size() - 1));
-                    }
-                    fromStore[0] = true;
-                });
+            if (previous.isEmpty() && streams.has(sessionId) && !staleHere) {
+                return Brought.HERE;
             }
-        });
-        return fromStore[0];
+            if (seen >= 0 && previous.isEmpty() && directory.rebuilding()) {
+                // the directory lost its data a moment ago: the instance streaming this session may be putting its
+                // entry back right now, and what the store holds since then is partial
+                return Brought.ELSEWHERE;
+            }
+            Optional<SessionStreams.Snapshot> saved = store.load(sessionId);
+            if (saved.isEmpty()) {
+                if (staleHere) {
+                    // nothing newer anywhere: never number below what the client has
+                    streams.install(sessionId, new SessionStreams.Snapshot(seen + 1, List.of(), null),
+                            Optional.empty());
+                }
+                return Brought.HERE;
+            }
+            SessionStreams.Snapshot snapshot = saved.get();
+            if (seen + 1 > snapshot.nextSeq()) {
+                // the instance that died had sent frames it had not saved yet: the client has everything kept, and
+                // the session numbers on after what the client has
+                snapshot = new SessionStreams.Snapshot(seen + 1, List.of(), snapshot.owner());
+            }
+            LOG.info("Session {} carried on from the store: {} frames kept, next seq {}", sessionId,
+                    snapshot.frames().size(), snapshot.nextSeq());
+            streams.install(sessionId, snapshot, Optional.empty());
+            List<String> savedFrames = saved.get().frames();
+            if (snapshot.frames().isEmpty() && !savedFrames.isEmpty()) {
+                streams.markAnswerOpen(sessionId, savedFrames.get(savedFrames.size() - 1));
+            }
+            return Brought.FROM_STORE;
+        } catch (RuntimeException e) {
+            LOG.warn("Session directory unavailable, the socket works on this instance only: {}", e.getMessage());
+            // what the client has came from an instance this one cannot ask now: serving the older copy here
+            // would number frames the client already has
+            return behindClient ? Brought.ELSEWHERE : Brought.HERE;
+        }
     }
 
     /** The session is forgotten here: it is nobody's unless another instance holds it. */

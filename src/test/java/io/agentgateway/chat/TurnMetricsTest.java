@@ -199,6 +199,16 @@ class TurnMetricsTest {
         }
 
         @Override
+        public long nextSeq(String sessionId) {
+            return 0;
+        }
+
+        @Override
+        public java.util.List<String> sessions() {
+            return java.util.List.of();
+        }
+
+        @Override
         public void install(String sessionId, Snapshot snapshot, java.util.Optional<String> producer) {
         }
 

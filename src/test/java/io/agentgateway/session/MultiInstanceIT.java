@@ -231,6 +231,12 @@ class MultiInstanceIT {
             for (int i = 0; i < 5; i++) {
                 seen.add(ws.next());
             }
+            // killed once some of its frames are saved (in 20 ms batches; later on a loaded machine): an instance
+            // that dies before saving any leaves nothing that says an answer was open
+            try (Jedis jedis = new Jedis("127.0.0.1", redis.port())) {
+                await().atMost(Duration.ofSeconds(5))
+                        .until(() -> jedis.llen("gateway:{doomed-session}:frames") > 0);
+            }
             doomed.kill();
             long killed = System.nanoTime();
             ws.abort();
