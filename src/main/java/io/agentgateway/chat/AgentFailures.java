@@ -59,8 +59,11 @@ public final class AgentFailures {
                 return "Agent stream failed: " + t.getMessage();
             }
         }
-        return "Internal error while answering";
+        return INTERNAL_ERROR;
     }
+
+    /** What {@link #describe} says of a failure it does not recognise: a bug, or a case nobody has named yet. */
+    public static final String INTERNAL_ERROR = "Internal error while answering";
 
     /** The kind of {@code failure}, for the gateway_agent_errors_total metric; looks at the same causes as describe. */
     public AgentError kind(Throwable failure) {

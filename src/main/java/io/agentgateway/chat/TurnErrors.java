@@ -34,7 +34,13 @@ public class TurnErrors {
         String message = failures.describe(cause);
         if (turn.fail(message)) {
             metrics.agentError(failures.kind(cause));
-            LOG.warn("Answer for session {} failed: {}", turn.sessionId(), message, LOG.isDebugEnabled() ? cause : null);
+            if (AgentFailures.INTERNAL_ERROR.equals(message)) {
+                // not a failure anyone named: its stack trace is what finds the cause
+                LOG.error("Answer for session {} failed: {}", turn.sessionId(), message, cause);
+            } else {
+                LOG.warn("Answer for session {} failed: {}", turn.sessionId(), message,
+                        LOG.isDebugEnabled() ? cause : null);
+            }
         }
     }
 }
