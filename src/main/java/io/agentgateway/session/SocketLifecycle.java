@@ -123,6 +123,11 @@ public class SocketLifecycle {
             if (previous.isPresent() && handovers.take(sessionId, previous.get())) {
                 return Brought.HERE;
             }
+            if (previous.isPresent() && seen >= 0 && directory.rebuilding()) {
+                // a live holder that did not answer just after Redis came back: its relay subscription may still be
+                // reconnecting, and the store holds only what was saved since; its heartbeat puts its entry back
+                return Brought.ELSEWHERE;
+            }
             if (previous.isEmpty() && streams.has(sessionId) && !staleHere) {
                 return Brought.HERE;
             }
