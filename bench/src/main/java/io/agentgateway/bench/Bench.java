@@ -180,8 +180,8 @@ public final class Bench {
                 double cpu0 = t.cpuSeconds();
                 double secs = load.stream(tokensEach, 0, 0, 300);
                 cpu[i] = (t.cpuSeconds() - cpu0) / Math.max(secs, 1e-9);
-                check(secs > 0 && load.errors.get() == 0, t.name + " throughput: " + load.unfinished()
-                        + " sessions unfinished, " + load.errors.get() + " errors");
+                check(secs > 0 && load.errors.get() == 0 && load.wrong.get() == 0, t.name + " throughput: "
+                        + load.unfinished() + " sessions unfinished, " + load.errors.get() + " errors; " + load.problems());
                 rate[i] = load.tokens.get() / secs;
             }
         }
@@ -198,7 +198,8 @@ public final class Bench {
                 load.open(t.port, sessions, 500, n -> "/ws/lat-" + n);
                 load.stream(tokensEach, perSecond, 1000, 300); // warm-up round, not measured
                 double secs = load.stream(tokensEach, perSecond, 1000, 300);
-                check(secs > 0 && load.errors.get() == 0, t.name + " latency: " + load.unfinished() + " unfinished");
+                check(secs > 0 && load.errors.get() == 0 && load.wrong.get() == 0, t.name + " latency: "
+                        + load.unfinished() + " unfinished; " + load.problems());
                 var h = load.latencyMicros;
                 ms[i] = new double[] {h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0,
                                       h.getMaxValue() / 1000.0};
@@ -303,7 +304,8 @@ public final class Bench {
                         load.open(t.port, sessions, 500, n -> "/ws/rm-" + n);
                         load.stream(tokensEach / 4, 0, 0, 300);
                         double secs = load.stream(tokensEach, 0, 0, 300);
-                        check(secs > 0 && load.errors.get() == 0, t.name + " redis-mode throughput: "
+                        check(secs > 0 && load.errors.get() == 0 && load.wrong.get() == 0, t.name
+                                + " redis-mode throughput: "
                                 + load.unfinished() + " unfinished");
                         lastRate[i] = load.tokens.get() / Math.max(secs, 1e-9);
                     }
@@ -312,7 +314,8 @@ public final class Bench {
                         load.open(t.port, latencySessions, 500, n -> "/ws/rml-" + n);
                         load.stream(latencyTokens, 20, 1000, 300);
                         double secs = load.stream(latencyTokens, 20, 1000, 300);
-                        check(secs > 0 && load.errors.get() == 0, t.name + " redis-mode latency: "
+                        check(secs > 0 && load.errors.get() == 0 && load.wrong.get() == 0, t.name
+                                + " redis-mode latency: "
                                 + load.unfinished() + " unfinished");
                         lastP99[i] = load.latencyMicros.getValueAtPercentile(99) / 1000.0;
                     }
