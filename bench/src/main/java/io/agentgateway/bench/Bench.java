@@ -260,7 +260,10 @@ public final class Bench {
         String secret = "bench-secret";
         String token = LoadClient.token("bench", secret);
         for (int i = 0; i < 2; i++) {
-            try (Target t = i == 0 ? gateway("idle", Map.of("FIXED_SECRET", secret)) : baseline("idle");
+            // every socket is the same application's: its connection limit (1000 by default) must not be what is hit
+            Map<String, String> env = Map.of("FIXED_SECRET", secret,
+                    "GATEWAY__MAX_CONNECTIONS_PER_APP", Integer.toString(sockets + 1000));
+            try (Target t = i == 0 ? gateway("idle", env) : baseline("idle");
                  LoadClient load = new LoadClient(sockets)) {
                 Thread.sleep(1000);
                 long heap0 = t.heapAfterGcKib();
