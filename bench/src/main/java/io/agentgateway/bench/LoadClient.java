@@ -143,7 +143,8 @@ public final class LoadClient implements AutoCloseable {
             }
             int index = Integer.parseInt(text, i, colon, 10);
             long sent = Long.parseLong(text, colon + 1, space, 10);
-            latencyMicros.recordValue(Math.min(latencyMicros.getHighestTrackableValue(), Math.max(0, nowMicros - sent)));
+            long delay = Math.max(0, nowMicros - sent);
+            latencyMicros.recordValue(Math.min(latencyMicros.getHighestTrackableValue(), delay));
             tokens.incrementAndGet();
             if (index != s.next) {
                 wrong.incrementAndGet();
