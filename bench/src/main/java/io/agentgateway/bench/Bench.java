@@ -31,7 +31,7 @@ public final class Bench {
 
     /** Every scenario, in the order they run. */
     static final List<String> SCENARIOS =
-            List.of("startup", "throughput", "latency", "scale", "idle", "redis");
+            List.of("startup", "throughput", "latency", "scale", "idle", "slow", "redis");
 
     private static final String GATEWAY = "gateway";
     private static final String BASELINE = "baseline (raw Vert.x)";
@@ -118,6 +118,7 @@ public final class Bench {
             });
             scenario("scale", () -> scale(smoke ? 20 : 8000, smoke ? 2 : 20, smoke ? 4 : 2));
             scenario("idle", () -> idle(smoke ? 20 : 10_000));
+            scenario("slow", () -> slowReaders(smoke ? 5 : 100, smoke ? 2 : 15));
             scenario("redis", () -> redisMode(smoke ? 5 : 100, smoke ? 50 : 2000, smoke ? 10 : 200, smoke ? 10 : 60));
         } finally {
             agent.destroyForcibly();
@@ -361,6 +362,49 @@ public final class Bench {
                 check(load.open() == sockets, t.name + " idle: only " + load.open() + " sockets open");
                 return new Figures().put("heap", (t.heapAfterGcKib() - heap0) / (double) sockets)
                         .put("rss", (t.rssKib() - rss0) / (double) sockets);
+            }
+        });
+    }
+
+    /**
+     * Clients that read at a tenth of the agent's pace: the agent streams each answer at a fixed rate whatever
+     * happens, each client takes at most a tenth of that many frames a second (paused socket, a few frames fetched
+     * each tick, a small receive buffer so the backlog reaches the process under test instead of waiting in the
+     * kernel). Counted in tokens of text, so a relay that merges waiting tokens into fewer frames delivers more.
+     */
+    private void slowReaders(int sessions, int windowSeconds) throws Exception {
+        int agentRate = 100;
+        int readRate = agentRate / 10;
+        int tokensEach = agentRate * windowSeconds;
+        int receiveBuffer = 64 * 1024;
+        Paired p = new Paired(sessions + " sessions, agent at " + agentRate + " tokens/s × " + tokensEach
+                + " tokens, clients taking " + readRate + " frames/s, for " + windowSeconds + " s", GATEWAY, BASELINE)
+                .measure("rate", "tokens delivered", "tokens/s")
+                .measure("frames", "frames delivered", "frames/s")
+                .measure("heap", "heap after GC at the end", "MiB")
+                .measure("rss", "RSS at the peak", "MiB");
+        pairs("7 slow readers", p, (side, pair) -> {
+            String run = runName("slow", side, pair);
+            try (Target t = start(side, run, Map.of());
+                 LoadClient load = LoadClient.readingAtMost(sessions, readRate, receiveBuffer)) {
+                load.open(t.port, sessions, run);
+                double secs;
+                long tokens;
+                long frames;
+                long peakRss;
+                try (Target.Peaks peaks = t.peaks()) {
+                    load.ask(tokensEach, agentRate, smoke ? 100 : 1000);
+                    load.awaitFinals(windowSeconds);
+                    // counted at the end of the window: the clients read on while the heap is measured
+                    secs = load.secondsSinceAsk();
+                    tokens = load.tokens.get();
+                    frames = load.frames.get();
+                    peakRss = peaks.rssKib();
+                }
+                long heap = t.heapAfterGcKib(); // with the backlog still waiting
+                rightSoFar(t, run, load, true); // the answers are not meant to finish within the window
+                return new Figures().put("rate", tokens / secs).put("frames", frames / secs)
+                        .put("heap", heap / 1024.0).put("rss", peakRss / 1024.0);
             }
         });
     }

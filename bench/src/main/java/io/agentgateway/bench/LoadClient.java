@@ -29,10 +29,15 @@ import org.HdrHistogram.ConcurrentHistogram;
  * <p>Counts are of tokens, not frames: a frame's {@code token} text may hold several of the agent's tokens (a relay
  * may merge tokens that wait for a slow socket), each {@code "<index>:<micros> "}. Every token's delay is recorded
  * from its stamp, and every session's indexes must come exactly once and in order, all of them before the final.
+ *
+ * <p>A slow reader ({@link #readingAtMost}) keeps its sockets paused and lets through at most so many frames a
+ * second, so the relay sees a client that takes its frames late, as a phone on a poor network does.
  */
 public final class LoadClient implements AutoCloseable {
 
     static final int PER_SOURCE = 20_000;
+    /** How often a slow reader takes its next frames. */
+    static final long READ_TICK_MS = 100;
     private static final int PROBLEMS_KEPT = 5;
 
     /** One session's progress through the current answer; touched by its socket's event loop and by ask(). */
@@ -41,6 +46,9 @@ public final class LoadClient implements AutoCloseable {
         volatile int expected;
         volatile int next;
         volatile boolean finished;
+        /** frames let through and frames taken, for a slow reader */
+        long granted;
+        long taken;
 
         Session(WebSocket ws) {
             this.ws = ws;
@@ -50,6 +58,7 @@ public final class LoadClient implements AutoCloseable {
     private final Vertx vertx = Vertx.vertx();
     private final List<WebSocketClient> clients = new ArrayList<>();
     private final List<Session> sessions = Collections.synchronizedList(new ArrayList<>());
+    private final int framesPerSecond;
     final ConcurrentHistogram latencyMicros = new ConcurrentHistogram(60_000_000L, 3);
     /** tokens, frames and characters of token text received in the current round */
     final AtomicLong tokens = new AtomicLong();
@@ -62,14 +71,33 @@ public final class LoadClient implements AutoCloseable {
     private volatile CountDownLatch finals;
     private long askedAt;
 
+    /** A client that reads everything as it comes. */
     public LoadClient(int sessions) {
+        this(sessions, 0, 0);
+    }
+
+    /**
+     * @param framesPerSecond at most this many frames a second per socket (0: as they come)
+     * @param receiveBuffer   the sockets' receive buffer in bytes (0: the system's, which grows to megabytes on
+     *                        loopback and would hide a slow reader's backlog from the relay)
+     */
+    private LoadClient(int sessions, int framesPerSecond, int receiveBuffer) {
+        this.framesPerSecond = framesPerSecond;
         int sources = Math.max(1, (sessions + PER_SOURCE - 1) / PER_SOURCE);
         for (int i = 0; i < sources; i++) {
             WebSocketClientOptions o = new WebSocketClientOptions().setMaxConnections(PER_SOURCE + 100)
                     .setTryUsePerMessageCompression(false).setConnectTimeout(30_000);
+            if (receiveBuffer > 0) {
+                o.setReceiveBufferSize(receiveBuffer);
+            }
             o.setLocalAddress("127.0.0." + (i + 1));
             clients.add(vertx.createWebSocketClient(o));
         }
+    }
+
+    /** A client whose sockets take at most {@code framesPerSecond} frames a second each. */
+    static LoadClient readingAtMost(int sessions, int framesPerSecond, int receiveBuffer) {
+        return new LoadClient(sessions, framesPerSecond, receiveBuffer);
     }
 
     /** Opens {@code n} chat sessions named {@code <prefix>-<i>}, 500 at a time. */
@@ -89,7 +117,7 @@ public final class LoadClient implements AutoCloseable {
         }
     }
 
-    /** Runs on the socket's event loop, as its handlers do. */
+    /** Runs on the socket's event loop: its handlers, and a slow reader's timer, stay on that thread. */
     private void listen(WebSocket ws) {
         Session s = new Session(ws);
         sessions.add(s);
@@ -97,9 +125,26 @@ public final class LoadClient implements AutoCloseable {
         ws.exceptionHandler(e -> {
             // a connection reset by a stopped process under test: what was received is what counts
         });
+        if (framesPerSecond > 0) {
+            int perTick = (int) Math.max(1, framesPerSecond * READ_TICK_MS / 1000);
+            ws.pause();
+            vertx.setPeriodic(READ_TICK_MS, id -> {
+                if (ws.isClosed()) {
+                    vertx.cancelTimer(id);
+                    return;
+                }
+                // never more than one tick's frames let through at once: no credit piles up while nothing comes
+                long more = s.taken + perTick - s.granted;
+                if (more > 0) {
+                    s.granted += more;
+                    ws.fetch(more);
+                }
+            });
+        }
     }
 
     private void received(Session s, String text) {
+        s.taken++;
         frames.incrementAndGet();
         // string scanning, not a JSON parser: the client shares the cores with what it measures
         if (text.contains("\"error\"")) {
@@ -231,8 +276,14 @@ public final class LoadClient implements AutoCloseable {
         }
     }
 
+    /** Closes every connection; a slow reader first reads on, or its paused sockets would never see the close. */
     @Override
     public void close() throws Exception {
+        if (framesPerSecond > 0) {
+            for (Session s : List.copyOf(sessions)) {
+                s.ws.resume();
+            }
+        }
         vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
