@@ -31,10 +31,11 @@ public final class Bench {
 
     /** Every scenario, in the order they run. */
     static final List<String> SCENARIOS =
-            List.of("startup", "throughput", "latency", "scale", "idle", "slow", "redis");
+            List.of("startup", "throughput", "latency", "scale", "idle", "slow", "judgement", "redis");
 
     private static final String GATEWAY = "gateway";
     private static final String BASELINE = "baseline (raw Vert.x)";
+    private static final String RAW_REDIS = "raw Redis (LPUSH, SUBSCRIBE)";
 
     private final String java;
     private final boolean smoke;
@@ -119,6 +120,7 @@ public final class Bench {
             scenario("scale", () -> scale(smoke ? 20 : 8000, smoke ? 2 : 20, smoke ? 4 : 2));
             scenario("idle", () -> idle(smoke ? 20 : 10_000));
             scenario("slow", () -> slowReaders(smoke ? 5 : 100, smoke ? 2 : 15));
+            scenario("judgement", () -> judgement(smoke ? 4 : 64, smoke ? 50 : 2000, smoke ? 200 : 20_000));
             scenario("redis", () -> redisMode(smoke ? 5 : 100, smoke ? 50 : 2000, smoke ? 10 : 200, smoke ? 10 : 60));
         } finally {
             agent.destroyForcibly();
@@ -407,6 +409,52 @@ public final class Bench {
                         .put("heap", heap / 1024.0).put("rss", peakRss / 1024.0);
             }
         });
+    }
+
+    /**
+     * The judgement round trip through the gateway (WebSocket → Redis job → worker → reply → socket) against the same
+     * trip done with raw Redis commands, over one redis-server and one worker: one request in flight (the round
+     * trip), then {@code inFlight} at once (the throughput).
+     */
+    private void judgement(int inFlight, int oneAtATime, int loaded) throws Exception {
+        try (LocalRedis redis = LocalRedis.start();
+             JudgementTrip.Worker worker = new JudgementTrip.Worker(redis.port, 4)) {
+            Map<String, String> env = Map.of("REDIS_HOST", "127.0.0.1", "REDIS_PORT", Integer.toString(redis.port),
+                    // one socket asks again as soon as it has its answer: far more than a person's frame rate
+                    "GATEWAY__WS_MAX_FRAMES_PER_SECOND", "100000");
+            Paired p = new Paired("one agent's thought and final per request", GATEWAY, RAW_REDIS)
+                    .delay("p50", "round trip p50, one request in flight")
+                    .delay("p99", "round trip p99, one request in flight")
+                    .measure("rate", "judgements, " + inFlight + " in flight", "judgements/s")
+                    .delay("p99Loaded", "round trip p99, " + inFlight + " in flight");
+            pairs("8 judgement round trip", p, (side, pair) -> {
+                Target t = side == Side.A ? gateway(runName("judgement", side, pair), env) : null;
+                try (t; JudgementTrip.Client client = t != null ? new JudgementTrip.ViaGateway(t.port, inFlight)
+                        : new JudgementTrip.ViaRedis(redis.port, inFlight)) {
+                    String name = t != null ? GATEWAY : RAW_REDIS;
+                    List<JudgementTrip.Lane> lanes = client.lanes();
+                    judged(name, "warm-up", JudgementTrip.drive(lanes, Math.max(oneAtATime, loaded / 10), deadline()));
+                    JudgementTrip.Result single = JudgementTrip.drive(lanes.subList(0, 1), oneAtATime, deadline());
+                    JudgementTrip.Result many = JudgementTrip.drive(lanes, loaded, deadline());
+                    Figures f = new Figures();
+                    if (judged(name, "one in flight", single)) {
+                        f.put("p50", single.percentileMs(50)).put("p99", single.percentileMs(99));
+                    }
+                    if (judged(name, inFlight + " in flight", many)) {
+                        f.put("rate", many.perSecond()).put("p99Loaded", many.percentileMs(99));
+                    }
+                    return f;
+                }
+            });
+            System.out.println("  worker answered " + worker.jobs.get() + " jobs");
+        }
+    }
+
+    private boolean judged(String side, String phase, JudgementTrip.Result r) {
+        boolean ok = r.failed() == 0 && r.done() > 0;
+        check(ok, side + " judgements, " + phase + ": " + r.failed() + " failed of " + r.done() + " answered; "
+                + r.problems());
+        return ok;
     }
 
     /**
