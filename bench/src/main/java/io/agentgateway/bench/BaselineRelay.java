@@ -17,6 +17,8 @@ import io.vertx.core.parsetools.RecordParser;
  * The baseline: the gateway's job done directly on Vert.x, with no Camel, no validation beyond reading the
  * frame, no auth, no history. WebSocket in, the agent's SSE stream out over a non-blocking HTTP client, each
  * chunk back to the socket. What this JVM and machine allow; the gateway is judged as a ratio to it.
+ * Like the gateway it holds the agent back while its client's socket is full (pause the response, resume on
+ * drain), so a slow reader costs it a socket's write queue rather than the whole answer in memory.
  */
 public final class BaselineRelay {
 
@@ -67,6 +69,10 @@ public final class BaselineRelay {
                         if (token != null) {
                             ws.writeTextMessage(new JsonObject().put("type", "assistant_message").put("token", token)
                                     .put("is_final", false).encode());
+                            if (ws.writeQueueFull()) {
+                                resp.pause();
+                                ws.drainHandler(v -> resp.resume());
+                            }
                         }
                     });
                     resp.handler(lines);

@@ -9,8 +9,10 @@ import io.vertx.core.json.JsonArray;
 
 /**
  * The benchmark's agent, a process of its own: an OpenAI-compatible streaming endpoint. The last user message
- * says what to stream, {@code "bench <tokens> <tokens per second>"} (0 = as fast as the reader takes them); every
- * chunk's content is its send time in epoch microseconds, so the load client can measure each token's delay.
+ * says what to stream, {@code "bench <tokens> <tokens per second>"} (0 = as fast as the reader takes them). Every
+ * chunk's content is one token, {@code "<index>:<send time in epoch microseconds> "}: the load client checks the
+ * indexes (every token, once, in order) and measures each token's delay from its stamp, however the relay groups
+ * tokens into frames.
  */
 public final class StandInAgent {
 
@@ -26,9 +28,9 @@ public final class StandInAgent {
                     HttpServerResponse r = req.response().setChunked(true)
                             .putHeader("Content-Type", "text/event-stream");
                     if (rate <= 0) {
-                        fast(r, tokens);
+                        fast(r, 0, tokens);
                     } else {
-                        paced(vertx, r, tokens, Math.max(1, Math.round(1000 / rate)));
+                        paced(vertx, r, tokens, rate);
                     }
                 }))
                 .listen(port, "127.0.0.1")
@@ -39,36 +41,40 @@ public final class StandInAgent {
                 });
     }
 
-    static String chunk() {
+    /** The SSE chunk of token {@code index}. */
+    static String chunk(int index) {
         Instant now = Instant.now();
         long micros = now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
-        return "data: {\"choices\":[{\"delta\":{\"content\":\"" + micros + " \"}}]}\n\n";
+        return "data: {\"choices\":[{\"delta\":{\"content\":\"" + index + ":" + micros + " \"}}]}\n\n";
     }
 
     /** As fast as the reader takes them: write until the socket's queue is full, continue when it drains. */
-    private static void fast(HttpServerResponse r, int remaining) {
-        int left = remaining;
-        while (left > 0 && !r.writeQueueFull()) {
-            r.write(chunk());
-            left--;
+    private static void fast(HttpServerResponse r, int next, int tokens) {
+        int i = next;
+        while (i < tokens && !r.writeQueueFull()) {
+            r.write(chunk(i++));
         }
-        if (left == 0) {
+        if (i == tokens) {
             r.end("data: [DONE]\n\n");
         } else {
-            int rest = left;
-            r.drainHandler(v -> fast(r, rest));
+            int from = i;
+            r.drainHandler(v -> fast(r, from, tokens));
         }
     }
 
-    private static void paced(Vertx vertx, HttpServerResponse r, int tokens, long intervalMs) {
+    /**
+     * At {@code rate} tokens a second, whatever the reader does: tokens a slow relay does not take wait here (the
+     * stand-in plays an agent that does not slow down for its reader).
+     */
+    private static void paced(Vertx vertx, HttpServerResponse r, int tokens, double rate) {
         int[] sent = {0};
-        vertx.setPeriodic(intervalMs, id -> {
+        vertx.setPeriodic(Math.max(1, Math.round(1000 / rate)), id -> {
             if (r.closed()) {
                 vertx.cancelTimer(id);
                 return;
             }
-            r.write(chunk());
-            if (++sent[0] == tokens) {
+            r.write(chunk(sent[0]++));
+            if (sent[0] == tokens) {
                 vertx.cancelTimer(id);
                 r.end("data: [DONE]\n\n");
             }

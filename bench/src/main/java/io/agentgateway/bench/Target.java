@@ -25,6 +25,7 @@ public final class Target implements AutoCloseable {
     final int port;
     final double startupSeconds;
     private final String java;
+    private boolean killOnClose;
 
     private Target(String name, Process process, int port, double startupSeconds, String java) {
         this.name = name;
@@ -67,6 +68,15 @@ public final class Target implements AutoCloseable {
         return new Target(name, p, port, (System.nanoTime() - t0) / 1e9, java);
     }
 
+    /**
+     * Makes {@link #close()} kill the process (SIGKILL) instead of asking it to stop: a benchmark run does not
+     * measure shutdown, and the gateway's orderly one costs about two seconds a run.
+     */
+    Target killedOnClose() {
+        killOnClose = true;
+        return this;
+    }
+
     long pid() {
         return process.pid();
     }
@@ -105,14 +115,19 @@ public final class Target implements AutoCloseable {
         }
     }
 
-    /** Heap in use after a full GC, in KiB (jcmd of the target's own JDK). */
+    /** Heap in use after a full GC, in KiB (jcmd of the target's own JDK; one attach for both commands). */
     long heapAfterGcKib() {
         String jcmd = new File(new File(java).getParentFile(), "jcmd").getPath();
         try {
-            run(jcmd, Long.toString(pid()), "GC.run");
-            String info = run(jcmd, Long.toString(pid()), "GC.heap_info");
-            Matcher m = USED.matcher(info);
-            return m.find() ? Long.parseLong(m.group(1)) : -1;
+            Path commands = Files.createTempFile("bench-jcmd", ".txt");
+            try {
+                Files.writeString(commands, "GC.run\nGC.heap_info\n");
+                String info = run(jcmd, Long.toString(pid()), "-f", commands.toString());
+                Matcher m = USED.matcher(info);
+                return m.find() ? Long.parseLong(m.group(1)) : -1;
+            } finally {
+                Files.deleteIfExists(commands);
+            }
         } catch (Exception e) {
             return -1;
         }
@@ -125,8 +140,53 @@ public final class Target implements AutoCloseable {
         return out;
     }
 
+    /** Samples threads and RSS every 200 ms until closed, keeping the highest of each. */
+    Peaks peaks() {
+        return new Peaks(this);
+    }
+
+    static final class Peaks implements AutoCloseable {
+        private final Thread sampler;
+        private volatile int threads;
+        private volatile long rssKib;
+
+        private Peaks(Target target) {
+            sampler = new Thread(() -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                    threads = Math.max(threads, target.threads());
+                    rssKib = Math.max(rssKib, target.rssKib());
+                    try {
+                        Thread.sleep(200);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "peaks-" + target.name);
+            sampler.setDaemon(true);
+            sampler.start();
+        }
+
+        int threads() {
+            return threads;
+        }
+
+        long rssKib() {
+            return rssKib;
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            sampler.interrupt();
+            sampler.join(1000);
+        }
+    }
+
     @Override
     public void close() throws InterruptedException {
+        if (killOnClose) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            return;
+        }
         process.destroy();
         if (!process.waitFor(15, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
