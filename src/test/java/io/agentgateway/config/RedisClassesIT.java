@@ -1,0 +1,79 @@
+package io.agentgateway.config;
+
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.agentgateway.testing.GatewayProcess;
+import io.agentgateway.testing.RedisFixture;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The Redis client is loaded only when Redis is configured: a gateway without REDIS_HOST loads not one class of
+ * Spring Data Redis, Jedis or commons-pool (about 800 classes of start-up time otherwise), and one with it does.
+ * The JVM's own class-loading log of a real gateway process says which classes it loaded.
+ */
+class RedisClassesIT {
+
+    /** A class-load line of -Xlog:class+load: "[0.123s][info][class,load] a.b.C source: ..." */
+    private static final Pattern LOADED = Pattern.compile("\\[class,load\\] (\\S+) ");
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final List<String> REDIS_PACKAGES = List.of(
+            "org.springframework.data.redis.", "redis.clients.", "org.apache.commons.pool2.");
+
+    @Test
+    void withoutRedisNoRedisClientClassIsLoaded() throws Exception {
+        List<String> loaded = classesLoadedBy("no-redis", Map.of());
+
+        assertThat(loaded).as("the log lists the gateway's own classes").contains("io.agentgateway.App");
+        assertThat(loaded).filteredOn(RedisClassesIT::isRedisClient).isEmpty();
+    }
+
+    @Test
+    void withRedisTheRedisClientIsLoaded() throws Exception {
+        try (RedisFixture redis = RedisFixture.started()) {
+            List<String> loaded = classesLoadedBy("redis",
+                    Map.of("REDIS_HOST", "127.0.0.1", "REDIS_PORT", Integer.toString(redis.port())));
+
+            for (String pkg : REDIS_PACKAGES) {
+                assertThat(loaded).as("classes of " + pkg).anyMatch(c -> c.startsWith(pkg));
+            }
+        }
+    }
+
+    /** Starts a gateway, asks what every client asks first (/health, the API document), stops it. */
+    private static List<String> classesLoadedBy(String name, Map<String, String> env) throws Exception {
+        Path log = Files.createTempFile("gateway-classes-" + name, ".log");
+        try {
+            try (GatewayProcess gateway = GatewayProcess.launch("classes-" + name, env,
+                    List.of("-Xlog:class+load=info:file=" + log)).awaitHealthy()) {
+                get(gateway, "/health");
+                get(gateway, "/openapi.json");
+            } // stopped: the JVM has closed its log
+            List<String> loaded = Files.readAllLines(log).stream()
+                    .map(LOADED::matcher).filter(Matcher::find).map(m -> m.group(1)).toList();
+            assertThat(loaded).as("classes in " + log).hasSizeGreaterThan(1000);
+            return loaded;
+        } finally {
+            Files.deleteIfExists(log);
+        }
+    }
+
+    private static void get(GatewayProcess gateway, String path) throws Exception {
+        HttpResponse<Void> response = HTTP.send(HttpRequest.newBuilder(gateway.url(path)).GET().build(),
+                HttpResponse.BodyHandlers.discarding());
+        assertThat(response.statusCode()).as(path).isEqualTo(200);
+    }
+
+    private static boolean isRedisClient(String className) {
+        return REDIS_PACKAGES.stream().anyMatch(className::startsWith);
+    }
+}
