@@ -240,10 +240,12 @@ public class GatewayConfiguration implements CamelConfiguration {
         server.getCors().setOrigins(settings.corsOrigins().contains("*") ? List.of() : settings.corsOrigins());
         HandshakeGuard guard = AuthBeans.guard(settings, registry, sharing.claims(sessionStreams::claim),
                 sharing::connectionLimits);
+        // Started as the context starts, not deferred to the first route's start: it listens from then on and answers
+        // 503 until the routes have started (with camel.routecontroller.initial-delay, for that long as well).
         context.addService(new GatewayHttpServer(server, settings.host(), settings.port(), settings.wsMaxMessageBytes(),
                 List.of(new GatewayHttpServer.Guard(List.of("/ws", "/ws/*"), guard)),
                 new ProtocolStrictness(2 * settings.wsMaxMessageBytes(), settings.wsPingInterval(),
-                        settings.wsIdleTimeout())::guarding));
+                        settings.wsIdleTimeout())::guarding), true, true);
     }
 
     private static void logStartupFacts(GatewaySettings settings) {
