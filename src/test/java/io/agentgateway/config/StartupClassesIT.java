@@ -17,31 +17,34 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The Redis client is loaded only when Redis is configured: a gateway without REDIS_HOST loads not one class of
- * Spring Data Redis, Jedis or commons-pool (about 800 classes of start-up time otherwise), and one with it does.
- * The JVM's own class-loading log of a real gateway process says which classes it loaded.
+ * What a start loads, from the JVM's own class-loading log of a real gateway process. The Redis client is loaded
+ * only when Redis is configured: a gateway without REDIS_HOST loads not one class of Spring Data Redis, Jedis or
+ * commons-pool (about 800 classes of start-up time otherwise), and one with it does. The OpenAPI document (swagger)
+ * is built on its first request, not at start-up.
  */
-class RedisClassesIT {
+class StartupClassesIT {
 
     /** A class-load line of -Xlog:class+load: "[0.123s][info][class,load] a.b.C source: ..." */
     private static final Pattern LOADED = Pattern.compile("\\[class,load\\] (\\S+) ");
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+    /** swagger-core, which camel-openapi-java renders the document with */
+    private static final String SWAGGER = "io.swagger.";
     private static final List<String> REDIS_PACKAGES = List.of(
             "org.springframework.data.redis.", "redis.clients.", "org.apache.commons.pool2.");
 
     @Test
     void withoutRedisNoRedisClientClassIsLoaded() throws Exception {
-        List<String> loaded = classesLoadedBy("no-redis", Map.of());
+        List<String> loaded = classesLoadedBy("no-redis", Map.of(), "/health", "/openapi.json");
 
         assertThat(loaded).as("the log lists the gateway's own classes").contains("io.agentgateway.App");
-        assertThat(loaded).filteredOn(RedisClassesIT::isRedisClient).isEmpty();
+        assertThat(loaded).filteredOn(StartupClassesIT::isRedisClient).isEmpty();
     }
 
     @Test
     void withRedisTheRedisClientIsLoaded() throws Exception {
         try (RedisFixture redis = RedisFixture.started()) {
             List<String> loaded = classesLoadedBy("redis",
-                    Map.of("REDIS_HOST", "127.0.0.1", "REDIS_PORT", Integer.toString(redis.port())));
+                    Map.of("REDIS_HOST", "127.0.0.1", "REDIS_PORT", Integer.toString(redis.port())), "/health");
 
             for (String pkg : REDIS_PACKAGES) {
                 assertThat(loaded).as("classes of " + pkg).anyMatch(c -> c.startsWith(pkg));
@@ -49,14 +52,24 @@ class RedisClassesIT {
         }
     }
 
-    /** Starts a gateway, asks what every client asks first (/health, the API document), stops it. */
-    private static List<String> classesLoadedBy(String name, Map<String, String> env) throws Exception {
+    @Test
+    void theOpenApiDocumentIsBuiltOnItsFirstRequest() throws Exception {
+        assertThat(classesLoadedBy("before-openapi", Map.of(), "/health"))
+                .noneMatch(c -> c.startsWith(SWAGGER));
+        assertThat(classesLoadedBy("openapi", Map.of(), "/health", "/openapi.json"))
+                .anyMatch(c -> c.startsWith(SWAGGER));
+    }
+
+    /** Starts a gateway, GETs these paths (each must answer 200), stops it. */
+    private static List<String> classesLoadedBy(String name, Map<String, String> env, String... paths)
+            throws Exception {
         Path log = Files.createTempFile("gateway-classes-" + name, ".log");
         try {
             try (GatewayProcess gateway = GatewayProcess.launch("classes-" + name, env,
                     List.of("-Xlog:class+load=info:file=" + log)).awaitHealthy()) {
-                get(gateway, "/health");
-                get(gateway, "/openapi.json");
+                for (String path : paths) {
+                    get(gateway, path);
+                }
             } // stopped: the JVM has closed its log
             List<String> loaded = Files.readAllLines(log).stream()
                     .map(LOADED::matcher).filter(Matcher::find).map(m -> m.group(1)).toList();
