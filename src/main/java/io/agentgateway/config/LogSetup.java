@@ -5,12 +5,19 @@ import java.util.Locale;
 import ch.qos.logback.classic.ClassicConstants;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.pattern.Abbreviator;
+import ch.qos.logback.classic.pattern.TargetLengthBasedClassNameAbbreviator;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.IThrowableProxy;
+import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.CoreConstants;
+import ch.qos.logback.core.LayoutBase;
 import ch.qos.logback.core.encoder.Encoder;
+import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import ch.qos.logback.core.spi.ContextAwareBase;
+import ch.qos.logback.core.util.CachingDateFormatter;
 import net.logstash.logback.encoder.LogstashEncoder;
 import net.logstash.logback.fieldnames.LogstashCommonFieldNames;
 import org.slf4j.Logger;
@@ -32,6 +39,7 @@ public class LogSetup extends ContextAwareBase implements Configurator {
 
     public static final String SYSTEM_PROPERTY = "gateway.log.format";
     public static final String ENV = "GATEWAY__LOG_FORMAT";
+    /** What {@link TextLayout} writes, in Logback's pattern language. */
     static final String TEXT_PATTERN = "%d{HH:mm:ss.SSS} %-5level [%thread] %logger{36} - %msg%n";
 
     @Override
@@ -59,11 +67,44 @@ public class LogSetup extends ContextAwareBase implements Configurator {
 
     /** One readable line per event. */
     private static Encoder<ILoggingEvent> text(LoggerContext context) {
-        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+        TextLayout layout = new TextLayout();
+        layout.setContext(context);
+        layout.start();
+        LayoutWrappingEncoder<ILoggingEvent> encoder = new LayoutWrappingEncoder<>();
         encoder.setContext(context);
-        encoder.setPattern(TEXT_PATTERN);
+        encoder.setLayout(layout);
         encoder.start();
         return encoder;
+    }
+
+    /**
+     * {@link #TEXT_PATTERN}, and an event's exception below it as Logback adds one, written directly: Logback's
+     * PatternLayout links some fifty converter constructors when it first loads, a noticeable part of start-up
+     * for one fixed pattern.
+     */
+    static final class TextLayout extends LayoutBase<ILoggingEvent> {
+
+        private final CachingDateFormatter time = new CachingDateFormatter("HH:mm:ss.SSS");
+        private final Abbreviator loggerName = new TargetLengthBasedClassNameAbbreviator(36);
+
+        @Override
+        public String doLayout(ILoggingEvent event) {
+            StringBuilder line = new StringBuilder(128);
+            line.append(time.format(event.getTimeStamp())).append(' ');
+            String level = event.getLevel().toString();
+            line.append(level);
+            for (int i = level.length(); i < 5; i++) {
+                line.append(' ');
+            }
+            line.append(" [").append(event.getThreadName()).append("] ")
+                    .append(loggerName.abbreviate(event.getLoggerName())).append(" - ")
+                    .append(event.getFormattedMessage()).append(CoreConstants.LINE_SEPARATOR);
+            IThrowableProxy thrown = event.getThrowableProxy();
+            if (thrown != null) {
+                line.append(ThrowableProxyUtil.asString(thrown));
+            }
+            return line.toString();
+        }
     }
 
     /**
