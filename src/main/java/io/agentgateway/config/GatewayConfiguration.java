@@ -4,13 +4,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-import java.util.function.Predicate;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentgateway.auth.HandshakeGuard;
 import io.agentgateway.auth.InternalKeyCheck;
-import io.agentgateway.auth.RedisConnectionLimits;
 import io.agentgateway.auth.TokenVerifier;
 import io.agentgateway.chat.AgentFailures;
 import io.agentgateway.chat.AgentRequestBuilder;
@@ -24,15 +21,10 @@ import io.agentgateway.chat.InMemoryConversationHistory;
 import io.agentgateway.chat.InMemoryQueuedTurns;
 import io.agentgateway.chat.InMemoryStreamRegistry;
 import io.agentgateway.chat.QueuedTurns;
-import io.agentgateway.chat.RedisAnswerLimits;
-import io.agentgateway.chat.RedisConversationHistory;
-import io.agentgateway.chat.RedisTurnLocks;
-import io.agentgateway.chat.TurnLocks;
 import io.agentgateway.chat.StreamRegistry;
 import io.agentgateway.chat.TurnControl;
 import io.agentgateway.chat.TurnErrors;
 import io.agentgateway.common.GatewayMetrics;
-import io.agentgateway.common.RedisSlots;
 import io.agentgateway.common.ServerFrames;
 import io.agentgateway.demo.DemoAgent;
 import io.agentgateway.demo.DemoWorker;
@@ -52,11 +44,8 @@ import io.agentgateway.session.Handovers;
 import io.agentgateway.session.InMemorySessionRegistry;
 import io.agentgateway.session.InMemorySessionStreams;
 import io.agentgateway.session.InstanceRelay;
-import io.agentgateway.session.RedisInstanceRelay;
-import io.agentgateway.session.RedisSessionDirectory;
 import io.agentgateway.session.RelayReader;
 import io.agentgateway.session.SessionDirectory;
-import io.agentgateway.session.RedisStreamStore;
 import io.agentgateway.session.StreamStore;
 import io.agentgateway.session.SessionListener;
 import io.agentgateway.session.SessionRegistry;
@@ -131,78 +120,40 @@ public class GatewayConfiguration implements CamelConfiguration {
         registry.bind("errorHandlingByRouteId", new ErrorHandling.ByRouteId());
         registry.bind("jsonMapper", mapper);
 
-        // Redis, when REDIS_HOST is set: the queues, and what several instances share
-        boolean redisOn = settings.redis().isPresent();
-        RedisBeans redisBeans = RedisBeans.create(settings.redis()
-                .orElse(new GatewaySettings.Redis("localhost", 6379, 0, Optional.empty())));
-        redisBeans.bind(registry);
-        if (redisOn) {
-            context.addService(redisBeans.lifecycle());
+        // Redis, when REDIS_HOST is set: the queues, and what several instances share. Only then is it built (and
+        // its client's classes loaded): everything below sees the InstanceSharing interface.
+        InstanceSharing sharing = InstanceSharing.ALONE;
+        if (settings.redis().isPresent()) {
+            sharing = RedisSharing.start(context, vertx, settings, settings.redis().get(), mapper);
         }
 
         // session: who holds which chat session (here, and with Redis on which instance), and each session's stream
-        SessionDirectory directory = SessionDirectory.LOCAL;
-        InstanceRelay relay = InstanceRelay.NONE;
-        if (redisOn) {
-            RedisSessionDirectory shared = new RedisSessionDirectory(redisBeans.template(), settings.queuePrefix(),
-                    settings.instanceId(), settings.sessionTtl(), settings.instanceTtl());
-            directory = shared;
-            relay = new RedisInstanceRelay(redisBeans.template(), settings.queuePrefix(),
-                    context.getExecutorServiceManager().newSingleThreadExecutor(this, "relay-publisher"));
-        }
+        SessionDirectory directory = sharing.directory();
+        InstanceRelay relay = sharing.relay();
         registry.bind("relayReader", new RelayReader(mapper));
-        // limits per application across instances (answers, connections): slots that expire with a dead instance
-        RedisSlots sharedSlots = redisOn ? new RedisSlots(vertx, redisBeans.template(), settings.instanceTtl()) : null;
         List<SessionListener> onRelease = new ArrayList<>();
         SessionRegistry sessions = new InMemorySessionRegistry();
-        StreamStore store = StreamStore.NONE;
-        Predicate<String> alive = instance -> true;
-        if (redisOn) {
-            RedisSessionDirectory shared = (RedisSessionDirectory) directory;
-            alive = instance -> {
-                try {
-                    return shared.alive(instance);
-                } catch (RuntimeException e) {
-                    return true; // Redis unreachable: no instance is declared dead on that ground
-                }
-            };
-            store = new RedisStreamStore(redisBeans.template(), settings.queuePrefix(),
-                    Math.max(256, Math.min(100_000, settings.sessionBufferBytes() / 64)), settings.sessionTtl(),
-                    context.getExecutorServiceManager().newSingleThreadScheduledExecutor(this, "stream-store"),
-                    Duration.ofMillis(20));
-        }
+        StreamStore store = sharing.store();
         // metrics: GET /metrics (Camel's route metrics and the gateway's own); the features see only GatewayMetrics
         StreamRegistry streams = new InMemoryStreamRegistry();
         GatewayMetrics metrics = MetricsBeans.install(context, streams::active);
         SessionStreams sessionStreams = new InMemorySessionStreams(vertx, frames, settings.sessionBufferBytes(),
                 settings.slowClientTimeout(), settings.sessionTtl(),
-                sessionId -> onRelease.forEach(l -> l.sessionExpired(sessionId)), store, alive,
+                sessionId -> onRelease.forEach(l -> l.sessionExpired(sessionId)), store, sharing.alive(),
                 settings.mergedFrameBytes(), metrics::tokensMerged);
-        if (redisOn) {
-            heartbeat(vertx, (RedisSessionDirectory) directory, sessionStreams, settings.instanceTtl());
-        }
+        sharing.startHeartbeat(vertx, sessionStreams);
         registry.bind("sessionRegistry", SessionRegistry.class, sessions);
         registry.bind("sessionStreams", SessionStreams.class, sessionStreams);
         registry.bind("sessionReplies", new SessionReplies(sessions, sessionStreams));
 
         // chat: turns, the agent call, history
         AgentFailures failures = new AgentFailures(settings.requestTimeout());
-        ConversationHistory history = redisOn
-                ? new RedisConversationHistory(redisBeans.template(), mapper, settings.queuePrefix(),
-                        settings.historyMaxMessages(), settings.sessionTtl())
-                : new InMemoryConversationHistory(settings.historyMaxMessages());
-        AnswerLimits answerLimits = new InMemoryAnswerLimits(settings.maxAnswersPerApp());
-        if (redisOn) {
-            // per application across every instance on this Redis
-            answerLimits = new RedisAnswerLimits(sharedSlots, settings.queuePrefix(), settings.maxAnswersPerApp(),
-                    answerLimits);
-        }
+        ConversationHistory history = sharing.history(
+                new InMemoryConversationHistory(settings.historyMaxMessages()));
+        AnswerLimits answerLimits = sharing.answerLimits(new InMemoryAnswerLimits(settings.maxAnswersPerApp()));
         TurnControl turnControl = new TurnControl(vertx, streams, sessionStreams, sessions, history, frames,
                 new TurnControl.Limits(settings.agentMaxStreams(), answerLimits, settings.maxAnswerBytes(),
-                        settings.resumeGrace(), redisOn
-                                ? new RedisTurnLocks(vertx, redisBeans.template(), settings.queuePrefix(),
-                                        settings.instanceId(), settings.instanceTtl())
-                                : TurnLocks.LOCAL), metrics, relay);
+                        settings.resumeGrace(), sharing.turnLocks()), metrics, relay);
         QueueJobs jobs = new QueueJobs(mapper, settings.replyChannel(), Clock.systemUTC());
         QueuedTurns queuedTurns = new InMemoryQueuedTurns(vertx, settings.requestTimeout(), failures, metrics);
         registry.bind("streamRegistry", StreamRegistry.class, streams);
@@ -277,8 +228,7 @@ public class GatewayConfiguration implements CamelConfiguration {
         registry.bind("frameErrors", new FrameErrors(frames));
         registry.bind("httpErrors", new HttpErrors(frames));
         registry.bind("healthReport", new HealthReport(mapper, settings.agentEndpoint(), settings.usesDemoAgent(),
-                sessions::size, streams::active,
-                settings.redis().isPresent() ? Optional.of(redisBeans.template()) : Optional.empty()));
+                sessions::size, streams::active, sharing.redisPing()));
         // platform-http consumers that hold no thread while a route waits (tool calls)
         AsyncPlatformHttpEngine engine = new AsyncPlatformHttpEngine();
         engine.setCamelContext(context);
@@ -290,46 +240,14 @@ public class GatewayConfiguration implements CamelConfiguration {
         VertxPlatformHttpServerConfiguration server = new VertxPlatformHttpServerConfiguration();
         server.getCors().setEnabled(true);
         server.getCors().setOrigins(settings.corsOrigins().contains("*") ? List.of() : settings.corsOrigins());
-        HandshakeGuard.SessionClaims claims = sessionStreams::claim;
-        if (directory instanceof RedisSessionDirectory shared) {
-            claims = new HandshakeGuard.SessionClaims() {
-                @Override
-                public boolean claim(String sessionId, String identity) {
-                    return shared.claimOwner(sessionId, identity);
-                }
-
-                @Override
-                public boolean blocking() {
-                    return true;
-                }
-            };
-        }
-        HandshakeGuard guard = AuthBeans.guard(settings, registry, claims, redisOn
-                ? local -> new RedisConnectionLimits(vertx, sharedSlots, settings.queuePrefix(), local)
-                : local -> local);
+        HandshakeGuard guard = AuthBeans.guard(settings, registry, sharing.claims(sessionStreams::claim),
+                sharing::connectionLimits);
+        // Started as the context starts, not deferred to the first route's start: it listens from then on and answers
+        // 503 until the routes have started (with camel.routecontroller.initial-delay, for that long as well).
         context.addService(new GatewayHttpServer(server, settings.host(), settings.port(), settings.wsMaxMessageBytes(),
                 List.of(new GatewayHttpServer.Guard(List.of("/ws", "/ws/*"), guard)),
                 new ProtocolStrictness(2 * settings.wsMaxMessageBytes(), settings.wsPingInterval(),
-                        settings.wsIdleTimeout())::guarding));
-    }
-
-    /**
-     * Keeps this instance's heartbeat key alive, and its sessions' holder entries after Redis lost them; a missed
-     * beat (Redis down) is retried at the next one.
-     */
-    private static void heartbeat(Vertx vertx, RedisSessionDirectory directory, SessionStreams streams,
-                                  Duration instanceTtl) {
-        long every = Math.max(200, instanceTtl.toMillis() / 3);
-        Runnable beat = () -> vertx.executeBlocking(() -> {
-            try {
-                directory.heartbeat(streams::sessions);
-            } catch (RuntimeException e) {
-                LOG.debug("Heartbeat missed: {}", e.getMessage());
-            }
-            return null;
-        }, false);
-        beat.run();
-        vertx.setPeriodic(every, id -> beat.run());
+                        settings.wsIdleTimeout())::guarding), true, true);
     }
 
     private static void logStartupFacts(GatewaySettings settings) {

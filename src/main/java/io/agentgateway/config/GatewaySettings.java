@@ -52,7 +52,7 @@ import org.apache.camel.spi.PropertiesComponent;
  * @param slowClientTimeout how long a socket may make no progress while frames wait for it before it is closed (4008)
  * @param maxAnswerBytes    longest answer; a longer one fails and the agent call is cut off
  * @param instanceTtl       how long after its last heartbeat (Redis) an instance counts as dead
- * @param jsonLogs          logs are JSON lines (chosen by logback at launch, see {@link LogFormatProperty}; checked here)
+ * @param jsonLogs          logs are JSON lines (chosen by logback at launch, see {@link LogSetup}; checked here)
  * @param maxAnswersPerApp  answers one identity (appid or JWT sub) streams at once on this instance; more are refused
  * @param wsMaxFramesPerSecond messages one WebSocket may send a second (also the burst); more are refused
  * @param wsFloodWindow     how long a WebSocket may keep going over that rate before it is closed with 1008

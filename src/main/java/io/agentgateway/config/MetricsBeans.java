@@ -1,5 +1,6 @@
 package io.agentgateway.config;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.function.IntSupplier;
 
 import io.agentgateway.common.GatewayMetrics;
@@ -53,32 +54,48 @@ final class MetricsBeans {
         routeEvents.setMeterRegistry(registry);
         context.getManagementStrategy().addEventNotifier(routeEvents);
 
-        new JvmMemoryMetrics().bindTo(registry);
-        new JvmThreadMetrics().bindTo(registry);
-        new ProcessorMetrics().bindTo(registry);
-        new UptimeMetrics().bindTo(registry);
-        JvmGcMetrics gc = new JvmGcMetrics();
-        gc.bindTo(registry);
-        context.addService(new Closer(gc, registry));
+        // The JVM's meters read its management beans, about 100 classes to load: they are bound on another thread
+        // while this one goes on wiring and building the routes, and waited for when the routes start, before the
+        // gateway answers anything.
+        context.addService(new Closer(CompletableFuture.supplyAsync(() -> bindJvmMetrics(registry)), registry));
 
         GatewayMetrics metrics = new MicrometerGatewayMetrics(registry, activeAnswers);
         beans.bind("gatewayMetrics", GatewayMetrics.class, metrics);
         return metrics;
     }
 
-    /** Stops the GC listener and the registry with the gateway (tests start many gateways in one JVM). */
+    /** Memory, threads, CPU, uptime and GC pauses; the GC meters' listener is to be closed. */
+    private static JvmGcMetrics bindJvmMetrics(MeterRegistry registry) {
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        JvmGcMetrics gc = new JvmGcMetrics();
+        gc.bindTo(registry);
+        return gc;
+    }
+
+    /**
+     * Waits at start for the JVM's meters to be bound; stops the GC listener and the registry with the gateway
+     * (tests start many gateways in one JVM).
+     */
     private static final class Closer extends ServiceSupport {
-        private final JvmGcMetrics gc;
+        private final CompletableFuture<JvmGcMetrics> jvmMetrics;
         private final MeterRegistry registry;
 
-        Closer(JvmGcMetrics gc, MeterRegistry registry) {
-            this.gc = gc;
+        Closer(CompletableFuture<JvmGcMetrics> jvmMetrics, MeterRegistry registry) {
+            this.jvmMetrics = jvmMetrics;
             this.registry = registry;
         }
 
         @Override
+        protected void doStart() {
+            jvmMetrics.join();
+        }
+
+        @Override
         protected void doStop() {
-            gc.close();
+            jvmMetrics.join().close();
             registry.close();
         }
     }

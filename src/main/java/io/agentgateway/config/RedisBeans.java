@@ -17,8 +17,8 @@ import org.springframework.data.redis.serializer.StringRedisSerializer;
 import redis.clients.jedis.Jedis;
 
 /**
- * The Redis client beans the spring-redis endpoints refer to. Built whether or not Redis is used (the endpoints
- * of routes that do not start still resolve them), but they connect only when used.
+ * The Redis client beans the spring-redis endpoints refer to. Built only when Redis is configured (by
+ * {@link RedisSharing}): the routes that use them load only then (their preconditions on {@code redis.host}).
  *
  * @param container shared by every SUBSCRIBE endpoint. It dispatches on the subscription thread (a SyncTaskExecutor),
  *                  which keeps replies in the order Redis delivered them (the default executor starts a thread per

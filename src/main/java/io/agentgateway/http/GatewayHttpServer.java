@@ -9,6 +9,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
+import org.apache.camel.CamelContext;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerConfiguration;
@@ -18,11 +19,15 @@ import org.slf4j.LoggerFactory;
 /**
  * The one HTTP server for REST, the demo agent and WebSockets. It is camel-platform-http-vertx's server with
  * WebSocket size limits of our own: the stock one (and {@code camel.server.*}) leaves Vert.x's 64 KB frame /
- * 256 KB message defaults, and drops larger frames without a word to the client.
+ * 256 KB message defaults, and drops larger frames without a word to the client. It answers 503 until the routes
+ * have started ({@link StartupGate}).
  */
 public class GatewayHttpServer extends VertxPlatformHttpServer {
 
     private static final Logger LOG = LoggerFactory.getLogger(GatewayHttpServer.class);
+    /** Before every other handler, the guards' included. */
+    private static final int STARTUP_GATE_ORDER = -2000;
+    private static final int GUARD_ORDER = -1000;
 
     /** A handler that runs before the WebSocket upgrade on the given paths (auth, origin checks). */
     public record Guard(List<String> paths, Handler<RoutingContext> handler) {
@@ -63,11 +68,13 @@ public class GatewayHttpServer extends VertxPlatformHttpServer {
 
     @Override
     protected void startServer() throws Exception {
-        VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(getCamelContext(),
+        CamelContext context = getCamelContext();
+        VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(context,
                 VertxPlatformHttpRouter.PLATFORM_HTTP_ROUTER_NAME_ZERO);
+        router.route().order(STARTUP_GATE_ORDER).handler(new StartupGate(() -> routesStarted(context)));
         for (Guard guard : guards) {
             for (String path : guard.paths()) {
-                router.route(path).order(-1000).handler(guard.handler());
+                router.route(path).order(GUARD_ORDER).handler(guard.handler());
             }
         }
         int maxFrameBytes = (int) Math.min(Integer.MAX_VALUE, 2L * maxMessageBytes);
@@ -82,6 +89,16 @@ public class GatewayHttpServer extends VertxPlatformHttpServer {
         server = getVertx().createHttpServer(options).requestHandler(connectionGuard.apply(router));
         server.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         LOG.info("agent-gateway listening on {}:{}", host, server.actualPort());
+    }
+
+    /**
+     * This server starts with the CamelContext's services, before the routes. The context counts as started before
+     * its routes, too: the supervising route controller (camel.routecontroller.enabled) starts them afterwards, and
+     * says it is still starting routes until its first round is done (a route that failed then, such as a Redis
+     * subscription while Redis is down, is retried in the background and does not hold the gate).
+     */
+    private static boolean routesStarted(CamelContext context) {
+        return context.isStarted() && !context.getRouteController().isStartingRoutes();
     }
 
     @Override

@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,8 +13,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agentgateway.common.HttpReplies;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
-import org.springframework.data.redis.core.RedisCallback;
-import org.springframework.data.redis.core.StringRedisTemplate;
 
 /**
  * {@code GET /health}: always 200 while the process serves; {@code status} is {@code ok}, or {@code degraded} when
@@ -28,29 +27,29 @@ public class HealthReport implements Processor {
     private final boolean demoAgent;
     private final IntSupplier sessions;
     private final IntSupplier streams;
-    private final Optional<StringRedisTemplate> redis;
+    private final Optional<BooleanSupplier> redisPing;
 
     /**
      * @param agentUrl  the URL the agent-http route calls
      * @param demoAgent true when that is the built-in demo agent
      * @param sessions  chat sessions held on this instance
      * @param streams   answers streaming on this instance
-     * @param redis     the queue's Redis, when the gateway uses one
+     * @param redisPing whether the queue's Redis answers PING (blocking), when the gateway uses one
      */
     public HealthReport(ObjectMapper mapper, String agentUrl, boolean demoAgent, IntSupplier sessions,
-                        IntSupplier streams, Optional<StringRedisTemplate> redis) {
+                        IntSupplier streams, Optional<BooleanSupplier> redisPing) {
         this.mapper = mapper;
         this.agentUrl = agentUrl;
         this.demoAgent = demoAgent;
         this.sessions = sessions;
         this.streams = streams;
-        this.redis = redis;
+        this.redisPing = redisPing;
     }
 
     @Override
     public void process(Exchange exchange) throws Exception {
         boolean agentUp = demoAgent || reachable(URI.create(agentUrl));
-        Optional<Boolean> redisUp = redis.map(HealthReport::ping);
+        Optional<Boolean> redisUp = redisPing.map(BooleanSupplier::getAsBoolean);
         ObjectNode body = mapper.createObjectNode();
         body.put("status", agentUp && redisUp.orElse(true) ? "ok" : "degraded");
         ObjectNode agent = body.putObject("agent");
@@ -58,19 +57,11 @@ public class HealthReport implements Processor {
         agent.put("url", agentUrl);
         agent.put("reachable", agentUp);
         ObjectNode queue = body.putObject("queue");
-        queue.put("transport", redis.isPresent() ? "redis" : "in-process");
+        queue.put("transport", redisPing.isPresent() ? "redis" : "in-process");
         redisUp.ifPresent(up -> queue.put("redis", up ? "up" : "down"));
         body.put("sessions", sessions.getAsInt());
         body.put("streams", streams.getAsInt());
         HttpReplies.json(exchange, 200, mapper.writeValueAsString(body));
-    }
-
-    private static boolean ping(StringRedisTemplate template) {
-        try {
-            return "PONG".equals(template.execute((RedisCallback<String>) c -> c.ping()));
-        } catch (RuntimeException e) {
-            return false;
-        }
     }
 
     private static boolean reachable(URI uri) {

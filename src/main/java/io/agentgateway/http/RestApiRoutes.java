@@ -8,6 +8,8 @@ public class RestApiRoutes extends RouteBuilder {
 
     @Override
     public void configure() {
+        // /openapi.json is rendered on its first request, not while the gateway starts
+        bindToRegistry("openApiOnFirstRequest", new OpenApiOnFirstRequest());
         restConfiguration()
                 .component("platform-http")
                 .bindingMode(RestBindingMode.off)

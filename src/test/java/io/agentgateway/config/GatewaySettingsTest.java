@@ -214,10 +214,10 @@ class GatewaySettingsTest {
 
     @Test
     void logbackPicksTheJsonAppenderOnlyForJsonAndTextForAnythingElse() {
-        assertThat(LogFormatProperty.resolve(null, null)).isEqualTo("text");
-        assertThat(LogFormatProperty.resolve(null, " Json ")).isEqualTo("json");
-        assertThat(LogFormatProperty.resolve("text", "json")).isEqualTo("text");
-        assertThat(LogFormatProperty.resolve("", "json")).isEqualTo("json");
-        assertThat(LogFormatProperty.resolve(null, "xml")).isEqualTo("text");
+        assertThat(LogSetup.resolve(null, null)).isEqualTo("text");
+        assertThat(LogSetup.resolve(null, " Json ")).isEqualTo("json");
+        assertThat(LogSetup.resolve("text", "json")).isEqualTo("text");
+        assertThat(LogSetup.resolve("", "json")).isEqualTo("json");
+        assertThat(LogSetup.resolve(null, "xml")).isEqualTo("text");
     }
 }

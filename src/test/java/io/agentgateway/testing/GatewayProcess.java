@@ -9,7 +9,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -25,41 +27,62 @@ public final class GatewayProcess implements AutoCloseable {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private final Process process;
+    private final String name;
     private final int port;
     private final Path log;
 
-    private GatewayProcess(Process process, int port, Path log) {
+    private GatewayProcess(Process process, String name, int port, Path log) {
         this.process = process;
+        this.name = name;
         this.port = port;
         this.log = log;
     }
 
     /** Starts an instance with these environment variables (plus HOST and PORT) and waits until /health answers. */
     public static GatewayProcess start(String name, Map<String, String> env) throws Exception {
+        return launch(name, env, List.of()).awaitHealthy();
+    }
+
+    /**
+     * Starts an instance and returns at once, before it listens.
+     *
+     * @param jvmOptions options for its JVM, before the main class (such as -Xlog:...)
+     */
+    public static GatewayProcess launch(String name, Map<String, String> env, List<String> jvmOptions)
+            throws IOException {
         int port = RunningGateway.freePort();
         String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
         Path log = Path.of("target", "gateway-" + name + "-" + port + ".log");
         Files.createDirectories(log.getParent());
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                App.class.getName()).redirectErrorStream(true).redirectOutput(log.toFile());
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx256m"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), App.class.getName()));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         Map<String, String> environment = new LinkedHashMap<>(env);
         environment.put("HOST", "127.0.0.1");
         environment.put("PORT", Integer.toString(port));
         pb.environment().putAll(environment);
-        Process p = pb.start();
-        GatewayProcess g = new GatewayProcess(p, port, log);
+        return new GatewayProcess(pb.start(), name, port, log);
+    }
+
+    /** Waits until /health answers 200 (at most 90 s). */
+    public GatewayProcess awaitHealthy() throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         while (System.nanoTime() < deadline) {
-            if (!p.isAlive()) {
+            if (!process.isAlive()) {
                 throw new IllegalStateException("gateway " + name + " exited: " + Files.readString(log));
             }
-            if (g.healthy()) {
-                return g;
+            if (healthy()) {
+                return this;
             }
             Thread.sleep(100); // polling a process that is starting: nothing to wait on but its port
         }
-        g.kill();
+        kill();
         throw new IllegalStateException("gateway " + name + " not ready in 90 s: " + Files.readString(log));
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
     }
 
     private boolean healthy() {

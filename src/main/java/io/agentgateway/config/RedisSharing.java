@@ -1,0 +1,178 @@
+package io.agentgateway.config;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentgateway.auth.ConnectionLimits;
+import io.agentgateway.auth.HandshakeGuard;
+import io.agentgateway.auth.RedisConnectionLimits;
+import io.agentgateway.chat.AnswerLimits;
+import io.agentgateway.chat.ConversationHistory;
+import io.agentgateway.chat.RedisAnswerLimits;
+import io.agentgateway.chat.RedisConversationHistory;
+import io.agentgateway.chat.RedisTurnLocks;
+import io.agentgateway.chat.TurnLocks;
+import io.agentgateway.common.RedisSlots;
+import io.agentgateway.session.InstanceRelay;
+import io.agentgateway.session.RedisInstanceRelay;
+import io.agentgateway.session.RedisSessionDirectory;
+import io.agentgateway.session.RedisStreamStore;
+import io.agentgateway.session.SessionDirectory;
+import io.agentgateway.session.SessionStreams;
+import io.agentgateway.session.StreamStore;
+import io.vertx.core.Vertx;
+import org.apache.camel.CamelContext;
+import org.apache.camel.spi.ExecutorServiceManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.data.redis.connection.RedisConnection;
+import org.springframework.data.redis.core.RedisCallback;
+import org.springframework.data.redis.core.StringRedisTemplate;
+
+/**
+ * With Redis (REDIS_HOST set): the client beans the spring-redis endpoints refer to, and the Redis side of every
+ * state several instances share. Built only then, and the only class besides {@link RedisBeans} that names a Redis
+ * type, so that without Redis none of the client's classes is loaded (see {@link InstanceSharing}).
+ */
+final class RedisSharing implements InstanceSharing {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RedisSharing.class);
+
+    private final Vertx vertx;
+    private final GatewaySettings settings;
+    private final ObjectMapper mapper;
+    private final StringRedisTemplate template;
+    private final RedisSessionDirectory directory;
+    private final InstanceRelay relay;
+    private final StreamStore store;
+    /** limits per application across instances (answers, connections): slots that expire with a dead instance */
+    private final RedisSlots slots;
+
+    private RedisSharing(CamelContext context, Vertx vertx, GatewaySettings settings, ObjectMapper mapper,
+                         RedisBeans beans) {
+        this.vertx = vertx;
+        this.settings = settings;
+        this.mapper = mapper;
+        this.template = beans.template();
+        ExecutorServiceManager executors = context.getExecutorServiceManager();
+        this.directory = new RedisSessionDirectory(template, settings.queuePrefix(), settings.instanceId(),
+                settings.sessionTtl(), settings.instanceTtl());
+        this.relay = new RedisInstanceRelay(template, settings.queuePrefix(),
+                executors.newSingleThreadExecutor(this, "relay-publisher"));
+        this.store = new RedisStreamStore(template, settings.queuePrefix(),
+                Math.max(256, Math.min(100_000, settings.sessionBufferBytes() / 64)), settings.sessionTtl(),
+                executors.newSingleThreadScheduledExecutor(this, "stream-store"), Duration.ofMillis(20));
+        this.slots = new RedisSlots(vertx, template, settings.instanceTtl());
+    }
+
+    /**
+     * Binds the client beans (redisTemplate, redisListenerContainer, ...), starts the subscriptions with the routes
+     * and this instance's heartbeat.
+     */
+    static RedisSharing start(CamelContext context, Vertx vertx, GatewaySettings settings, GatewaySettings.Redis redis,
+                              ObjectMapper mapper) throws Exception {
+        RedisBeans beans = RedisBeans.create(redis);
+        beans.bind(context.getRegistry());
+        context.addService(beans.lifecycle());
+        return new RedisSharing(context, vertx, settings, mapper, beans);
+    }
+
+    @Override
+    public SessionDirectory directory() {
+        return directory;
+    }
+
+    @Override
+    public InstanceRelay relay() {
+        return relay;
+    }
+
+    @Override
+    public StreamStore store() {
+        return store;
+    }
+
+    @Override
+    public Predicate<String> alive() {
+        return instance -> {
+            try {
+                return directory.alive(instance);
+            } catch (RuntimeException e) {
+                return true; // Redis unreachable: no instance is declared dead on that ground
+            }
+        };
+    }
+
+    /** Shared by every instance instead of this one's. */
+    @Override
+    public ConversationHistory history(ConversationHistory local) {
+        return new RedisConversationHistory(template, mapper, settings.queuePrefix(), settings.historyMaxMessages(),
+                settings.sessionTtl());
+    }
+
+    /** Per application across every instance on this Redis, and this instance's as well. */
+    @Override
+    public AnswerLimits answerLimits(AnswerLimits local) {
+        return new RedisAnswerLimits(slots, settings.queuePrefix(), settings.maxAnswersPerApp(), local);
+    }
+
+    @Override
+    public TurnLocks turnLocks() {
+        return new RedisTurnLocks(vertx, template, settings.queuePrefix(), settings.instanceId(),
+                settings.instanceTtl());
+    }
+
+    @Override
+    public ConnectionLimits connectionLimits(ConnectionLimits local) {
+        return new RedisConnectionLimits(vertx, slots, settings.queuePrefix(), local);
+    }
+
+    /** The owner as Redis has it, so that every instance agrees on it; asked on a worker (blocking). */
+    @Override
+    public HandshakeGuard.SessionClaims claims(HandshakeGuard.SessionClaims local) {
+        return new HandshakeGuard.SessionClaims() {
+            @Override
+            public boolean claim(String sessionId, String identity) {
+                return directory.claimOwner(sessionId, identity);
+            }
+
+            @Override
+            public boolean blocking() {
+                return true;
+            }
+        };
+    }
+
+    @Override
+    public Optional<BooleanSupplier> redisPing() {
+        return Optional.of(() -> {
+            try {
+                return "PONG".equals(template.execute((RedisCallback<String>) RedisConnection::ping));
+            } catch (RuntimeException e) {
+                return false;
+            }
+        });
+    }
+
+    /**
+     * Keeps this instance's heartbeat key alive, and its sessions' holder entries after Redis lost them; a missed
+     * beat (Redis down) is retried at the next one.
+     */
+    @Override
+    public void startHeartbeat(Vertx vertx, SessionStreams streams) {
+        long every = Math.max(200, settings.instanceTtl().toMillis() / 3);
+        Runnable beat = () -> vertx.executeBlocking(() -> {
+            try {
+                directory.heartbeat(streams::sessions);
+            } catch (RuntimeException e) {
+                LOG.debug("Heartbeat missed: {}", e.getMessage());
+            }
+            return null;
+        }, false);
+        beat.run();
+        vertx.setPeriodic(every, id -> beat.run());
+    }
+}
