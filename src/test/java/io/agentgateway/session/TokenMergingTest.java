@@ -86,6 +86,13 @@ class TokenMergingTest {
         }
     }
 
+    /** A socket reading the session's live frames. */
+    private static Socket attached(SessionStreams s) {
+        Socket socket = new Socket();
+        s.attach(socket, OptionalLong.empty());
+        return socket;
+    }
+
     private void token(SessionStreams s, String text) {
         s.append("s", seq -> frames.token(text, false, seq));
     }
@@ -97,8 +104,7 @@ class TokenMergingTest {
     @Test
     void aSocketThatKeepsUpGetsEveryTokenAsItsOwnFrame() throws Exception {
         InMemorySessionStreams s = streams(65536);
-        Socket socket = new Socket();
-        s.attach(socket, OptionalLong.empty());
+        Socket socket = attached(s);
         for (int i = 0; i < 50; i++) {
             token(s, "t" + i + " ");
         }
@@ -112,8 +118,7 @@ class TokenMergingTest {
     @Test
     void tokensThatWaitedForAFullSocketGoOutMergedUnderTheHighestSeqTheyCover() throws Exception {
         InMemorySessionStreams s = streams(65536);
-        Socket socket = new Socket();
-        s.attach(socket, OptionalLong.empty());
+        Socket socket = attached(s);
         token(s, "a");
         socket.writable = false;
         token(s, "b\"q\" ");          // quotes and escapes survive the merge
@@ -141,8 +146,7 @@ class TokenMergingTest {
     @Test
     void aFrameThatIsNotATokenIsNeitherMergedNorOvertaken() throws Exception {
         InMemorySessionStreams s = streams(65536);
-        Socket socket = new Socket();
-        s.attach(socket, OptionalLong.empty());
+        Socket socket = attached(s);
         socket.writable = false;
         s.append("s", seq -> frames.token("x", false, seq)); // a first frame left waiting puts the socket behind
         token(s, "one ");
@@ -162,8 +166,7 @@ class TokenMergingTest {
     @Test
     void aMergedFrameStaysWithinItsSizeAndASingleLargerTokenGoesOutWhole() throws Exception {
         InMemorySessionStreams s = streams(300);
-        Socket socket = new Socket();
-        s.attach(socket, OptionalLong.empty());
+        Socket socket = attached(s);
         socket.writable = false;
         StringBuilder all = new StringBuilder();
         for (int i = 0; i < 40; i++) {
@@ -192,8 +195,7 @@ class TokenMergingTest {
     @Test
     void aClientResumingFromAMergedFramesSeqMissesNothing() throws Exception {
         InMemorySessionStreams s = streams(65536);
-        Socket socket = new Socket();
-        s.attach(socket, OptionalLong.empty());
+        Socket socket = attached(s);
         socket.writable = false;
         for (int i = 0; i < 6; i++) {
             token(s, "w" + i + " ");
