@@ -245,7 +245,7 @@ public class GatewayConfiguration implements CamelConfiguration {
         // Started as the context starts, not deferred to the first route's start: it listens from then on and answers
         // 503 until the routes have started (with camel.routecontroller.initial-delay, for that long as well).
         context.addService(new GatewayHttpServer(server, settings.host(), settings.port(), settings.wsMaxMessageBytes(),
-                List.of(new GatewayHttpServer.Guard(List.of("/ws", "/ws/*"), guard)),
+                settings.wsSendBufferBytes(), List.of(new GatewayHttpServer.Guard(List.of("/ws", "/ws/*"), guard)),
                 new ProtocolStrictness(2 * settings.wsMaxMessageBytes(), settings.wsPingInterval(),
                         settings.wsIdleTimeout())::guarding), true, true);
     }

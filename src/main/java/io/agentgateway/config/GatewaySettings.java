@@ -49,6 +49,7 @@ import org.apache.camel.spi.PropertiesComponent;
  * @param sessionTtl        how long a session nobody holds is kept (stream, history, owner)
  * @param sessionBufferBytes frames kept per session for resume, and the most a slow client may fall behind
  * @param mergedFrameBytes  the largest frame that tokens waiting for a slow socket are merged into
+ * @param wsSendBufferBytes each connection's kernel send buffer (SO_SNDBUF); 0 leaves the system's (auto-tuned)
  * @param slowClientTimeout how long a socket may make no progress while frames wait for it before it is closed (4008)
  * @param maxAnswerBytes    longest answer; a longer one fails and the agent call is cut off
  * @param instanceTtl       how long after its last heartbeat (Redis) an instance counts as dead
@@ -95,6 +96,7 @@ public record GatewaySettings(
         Duration sessionTtl,
         int sessionBufferBytes,
         int mergedFrameBytes,
+        int wsSendBufferBytes,
         Duration slowClientTimeout,
         long maxAnswerBytes,
         Duration instanceTtl,
@@ -178,6 +180,7 @@ public record GatewaySettings(
                 r.seconds("gateway.session.ttl", "GATEWAY__SESSION_TTL"),
                 r.integer("gateway.session.buffer-bytes", "GATEWAY__SESSION_BUFFER_BYTES", 1024, 1 << 30),
                 r.integer("gateway.session.merged-frame-bytes", "GATEWAY__MERGED_FRAME_BYTES", 256, 1 << 30),
+                r.integer("gateway.ws.send-buffer-bytes", "GATEWAY__WS_SEND_BUFFER_BYTES", 0, 1 << 30),
                 r.seconds("gateway.session.slow-client-timeout", "GATEWAY__SLOW_CLIENT_TIMEOUT"),
                 r.integer("gateway.session.max-answer-bytes", "GATEWAY__MAX_ANSWER_BYTES", 1, Integer.MAX_VALUE),
                 r.secondsOr("gateway.instance-ttl", "GATEWAY__INSTANCE_TTL", Duration.ofSeconds(10)),

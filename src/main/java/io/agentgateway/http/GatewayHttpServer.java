@@ -36,6 +36,7 @@ public class GatewayHttpServer extends VertxPlatformHttpServer {
     private final String host;
     private final int port;
     private final int maxMessageBytes;
+    private final int sendBufferBytes;
     private final List<Guard> guards;
     private final UnaryOperator<Handler<HttpServerRequest>> connectionGuard;
     private HttpServer server;
@@ -44,16 +45,20 @@ public class GatewayHttpServer extends VertxPlatformHttpServer {
      * @param maxMessageBytes largest WebSocket message; a single frame may be up to twice that before Vert.x cuts
      *                        the connection (close 1009), so that a message just over the limit still gets
      *                        an error frame
+     * @param sendBufferBytes each connection's kernel send buffer (SO_SNDBUF), 0 for the system's: a small one makes
+     *                        a slow client's socket report itself full sooner, so the frames waiting for it stay
+     *                        in its session stream (merged, bounded) rather than in the kernel
      * @param connectionGuard wraps the server's request handler: the WebSocket edge's protocol strictness
      *                        (ws/ProtocolStrictness), which works below the router on each upgraded connection
      */
     public GatewayHttpServer(VertxPlatformHttpServerConfiguration configuration, String host, int port,
-                             int maxMessageBytes, List<Guard> guards,
+                             int maxMessageBytes, int sendBufferBytes, List<Guard> guards,
                              UnaryOperator<Handler<HttpServerRequest>> connectionGuard) {
         super(withRouterNameZero(configuration));
         this.host = host;
         this.port = port;
         this.maxMessageBytes = maxMessageBytes;
+        this.sendBufferBytes = sendBufferBytes;
         this.guards = guards;
         this.connectionGuard = connectionGuard;
     }
@@ -86,6 +91,9 @@ public class GatewayHttpServer extends VertxPlatformHttpServer {
                 // No permessage-deflate: with compression support on, Netty accepts RSV bits that nothing negotiated.
                 .setPerMessageWebSocketCompressionSupported(false)
                 .setPerFrameWebSocketCompressionSupported(false);
+        if (sendBufferBytes > 0) {
+            options.setSendBufferSize(sendBufferBytes);
+        }
         server = getVertx().createHttpServer(options).requestHandler(connectionGuard.apply(router));
         server.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         LOG.info("agent-gateway listening on {}:{}", host, server.actualPort());

@@ -29,6 +29,7 @@ class GatewaySettingsTest {
         m.put("gateway.session.ttl", "600");
         m.put("gateway.session.buffer-bytes", "1048576");
         m.put("gateway.session.merged-frame-bytes", "65536");
+        m.put("gateway.ws.send-buffer-bytes", "0");
         m.put("gateway.session.slow-client-timeout", "30");
         m.put("gateway.session.max-answer-bytes", "4194304");
         m.put("gateway.history.max-messages", "20");

@@ -63,26 +63,61 @@ class TokenMergingIT {
             }
 
             // the stuck client reads again: everything arrives, merged, exact, in order, seq strictly increasing
-            StringBuilder joined = new StringBuilder();
-            int frames = 0;
-            long lastSeq = -1;
-            JsonNode last;
-            do {
-                RawWebSocket.Frame f = slow.read(Duration.ofSeconds(30));
-                assertThat(f).as("a frame within 30 s (after %d frames)", frames).isNotNull();
-                assertThat(f.opcode()).isEqualTo(RawWebSocket.TEXT);
-                last = MAPPER.readTree(f.text());
-                assertThat(last.path("seq").asLong()).as("seq strictly increasing").isGreaterThan(lastSeq);
-                lastSeq = last.path("seq").asLong();
-                joined.append(last.path("token").asText());
-                frames++;
-            } while (!last.path("is_final").asBoolean());
-            assertThat(joined.toString()).isEqualTo(answer.toString());
-            assertThat(lastSeq).as("the final's seq: one per token before it").isEqualTo(TOKENS);
+            int frames = readAnswer(slow, answer.toString(), TOKENS);
             assertThat(frames).as("frames for %d tokens and a final", TOKENS).isLessThan(TOKENS / 2);
             assertThat(gateway.get("/metrics").body()).containsPattern("gateway_merged_tokens_total [1-9]");
             assertThat(gateway.get("/metrics").body()).containsPattern("gateway_merged_frames_total [1-9]");
         }
+    }
+
+    @Test
+    void aSmallSendBufferMakesTheTokensWaitingForASlowClientMergeSooner() throws Exception {
+        // 5,000 tokens, about 0.6 MB of frames: the kernel's own (auto-tuned) buffers would take them all, one frame
+        // per token; with GATEWAY__WS_SEND_BUFFER_BYTES at 16 KiB the socket reports itself full after about 100 KB
+        int tokens = 5_000;
+        List<String> words = new ArrayList<>(tokens);
+        StringBuilder answer = new StringBuilder();
+        for (int i = 0; i < tokens; i++) {
+            String t = "word-" + i + " " + "x".repeat(40) + " ";
+            words.add(t);
+            answer.append(t);
+        }
+        try (StandInAgent agent = new StandInAgent().script(allAtOnce(words));
+             RunningGateway gateway = RunningGateway.builder().agentUrl(agent.url())
+                     .property("gateway.ws.send-buffer-bytes", "16384")
+                     .property("gateway.session.buffer-bytes", Integer.toString(8 << 20))
+                     .start();
+             RawWebSocket slow = RawWebSocket.connect(gateway.port(), "/ws/small-buffer", 16 * 1024)) {
+            slow.sendText("{\"type\":\"user_message\",\"content\":\"everything, please\"}");
+            await().atMost(Duration.ofSeconds(30)).until(() -> gateway.get("/metrics").body()
+                    .matches("(?s).*gateway_answers_total\\{outcome=\"completed\"} [1-9].*"));
+            int frames = readAnswer(slow, answer.toString(), tokens);
+            assertThat(frames).as("frames for %d tokens and a final", tokens).isLessThan(tokens / 2);
+        }
+    }
+
+    /**
+     * Reads one answer to its final: the text exact, seq strictly increasing, the final's seq one per token before
+     * it. Returns the frames it took.
+     */
+    private static int readAnswer(RawWebSocket socket, String answer, int tokens) throws Exception {
+        StringBuilder joined = new StringBuilder();
+        int frames = 0;
+        long lastSeq = -1;
+        JsonNode last;
+        do {
+            RawWebSocket.Frame f = socket.read(Duration.ofSeconds(30));
+            assertThat(f).as("a frame within 30 s (after %d frames)", frames).isNotNull();
+            assertThat(f.opcode()).isEqualTo(RawWebSocket.TEXT);
+            last = MAPPER.readTree(f.text());
+            assertThat(last.path("seq").asLong()).as("seq strictly increasing").isGreaterThan(lastSeq);
+            lastSeq = last.path("seq").asLong();
+            joined.append(last.path("token").asText());
+            frames++;
+        } while (!last.path("is_final").asBoolean());
+        assertThat(joined.toString()).isEqualTo(answer);
+        assertThat(lastSeq).as("the final's seq: one per token before it").isEqualTo(tokens);
+        return frames;
     }
 
     /** OpenAI SSE with every token written at once, as fast as the agent's connection takes them. */
