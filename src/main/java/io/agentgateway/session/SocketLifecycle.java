@@ -128,7 +128,9 @@ public class SocketLifecycle {
                 // reconnecting, and the store holds only what was saved since; its heartbeat puts its entry back
                 return Brought.ELSEWHERE;
             }
-            if (previous.isEmpty() && streams.has(sessionId) && !staleHere) {
+            if (previous.isEmpty() && streams.has(sessionId) && !(staleHere && directory.rebuilding())) {
+                // nobody else holds it, and the directory can say so: this copy is the session, and a last_seq
+                // beyond it was never sent (the resume says so)
                 return Brought.HERE;
             }
             if (seen >= 0 && previous.isEmpty() && directory.rebuilding()) {

@@ -118,6 +118,23 @@ class ResumeIT {
     }
 
     @Test
+    void aLastSeqNeverSentIsNotRecoveredAndTheSessionNumbersOnFromItsOwnSeq() throws Exception {
+        agent.script(StandInAgent.echo(Duration.ZERO));
+        try (RunningGateway gateway = gateway()) {
+            try (WsClient ws = gateway.connect("/ws/boaster")) {
+                assertThat(ws.userMessage("a b").untilFinal()).hasSize(3); // seq 0, 1, 2
+            }
+            try (WsClient again = gateway.connect("/ws/boaster?last_seq=99")) {
+                Frame resumed = again.next();
+                assertThat(resumed.json().path("recovered").asBoolean()).isFalse();
+                assertThat(resumed.text("error")).contains("never sent");
+                List<Frame> next = again.userMessage("c").untilFinal();
+                assertThat(seq(next.get(0))).as("a claim of frames it never had moves nothing").isEqualTo(3);
+            }
+        }
+    }
+
+    @Test
     void anExpiredOrUnknownSessionIsNotRecovered() throws Exception {
         agent.script(StandInAgent.openAi(List.of("x"), Duration.ZERO));
         try (RunningGateway gateway = gateway("gateway.session.ttl", "1")) {
