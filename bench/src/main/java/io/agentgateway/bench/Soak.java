@@ -71,6 +71,16 @@ public final class Soak {
     /** frames that carried several tokens (merged for a reader that fell behind) */
     private final AtomicLong mergedFrames = new AtomicLong();
     private final List<String> problems = Collections.synchronizedList(new ArrayList<>());
+    /** problems noted per kind, so that one kind of problem cannot hide the others from the report */
+    private final Map<Object, AtomicInteger> problemsByKind = new java.util.concurrent.ConcurrentHashMap<>();
+    private final AtomicInteger firstOpenRetries = new AtomicInteger();
+
+    /** Notes a problem for the report: at most 40 of each kind. */
+    private void problem(Object kind, String text) {
+        if (problemsByKind.computeIfAbsent(kind, x -> new AtomicInteger()).incrementAndGet() <= 40) {
+            problems.add(text);
+        }
+    }
     private final List<String> events = Collections.synchronizedList(new ArrayList<>());
     private final Map<String, AtomicInteger> errorTexts = new ConcurrentHashMap<>();
 
@@ -417,12 +427,27 @@ public final class Soak {
 
     private void runSession(int k) {
         Session s = new Session(k);
-        try {
-            s.conn = open(k % 2, s.id, System.nanoTime() + TimeUnit.SECONDS.toNanos(deadlineSeconds));
-        } catch (Exception e) {
-            problems.add(s.id + ": could not open its first socket: " + e);
-            outcomes.get(Outcome.HUNG).incrementAndGet();
-            return;
+        // a thousand clients opening at once time out against instances that have just started: like a real
+        // client, keep trying (either instance) until the deadline, and only then count the session as hung
+        long openBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(deadlineSeconds);
+        int instance = k % 2;
+        while (s.conn == null) {
+            try {
+                s.conn = open(instance, s.id, openBy);
+            } catch (Exception e) {
+                if (System.nanoTime() > openBy) {
+                    problem(Outcome.HUNG, s.id + ": could not open its first socket: " + e);
+                    outcomes.get(Outcome.HUNG).incrementAndGet();
+                    return;
+                }
+                firstOpenRetries.incrementAndGet();
+                instance = 1 - instance;
+                try {
+                    Thread.sleep(200 + s.random.nextInt(300));
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
         }
         for (int n = 1; System.nanoTime() < loadEnd; n++) {
             double r = s.random.nextDouble();
@@ -441,8 +466,8 @@ public final class Soak {
             }
             outcomes.get(o).incrementAndGet();
             s.previous = o.name().toLowerCase(Locale.ROOT);
-            if (o.compareTo(Outcome.ERRORED) >= 0 && problems.size() < 200) {
-                problems.add(String.format(Locale.ROOT, "%6.1f s  %s turn %d (%s): %s: %s",
+            if (o.compareTo(Outcome.ERRORED) >= 0) {
+                problem(o, String.format(Locale.ROOT, "%6.1f s  %s turn %d (%s): %s: %s",
                         (System.nanoTime() - t0) / 1e9, s.id, n, kind, o, detail));
             }
             if (o == Outcome.HUNG) {
@@ -537,10 +562,8 @@ public final class Soak {
             if (seq <= s.lastSeq) {
                 // a client that follows the protocol drops a seq it already has; say what was dropped
                 dup = true;
-                if (problems.size() < 200) {
-                    problems.add(String.format(Locale.ROOT, "%6.1f s  %s turn %d: seq %d again (last seq %d), "
-                            + "frame ignored: %s", (System.nanoTime() - t0) / 1e9, s.id, n, seq, s.lastSeq, m));
-                }
+                problem("seq again", String.format(Locale.ROOT, "%6.1f s  %s turn %d: seq %d again (last seq %d), "
+                        + "frame ignored: %s", (System.nanoTime() - t0) / 1e9, s.id, n, seq, s.lastSeq, m));
                 continue;
             }
             String token = type.equals("assistant_message") ? f.getString("token", "") : "";
@@ -671,11 +694,8 @@ public final class Soak {
                     problems.add(s.id + ": resume with last_seq=" + s.lastSeq + " began with " + text);
                 } else if (!f.getBoolean("recovered", false)) {
                     unrecovered.incrementAndGet();
-                    if (problems.size() < 200) {
-                        problems.add(String.format(Locale.ROOT, "%6.1f s  %s: resume last_seq=%d on instance %d "
-                                + "not recovered: %s", (System.nanoTime() - t0) / 1e9, s.id, s.lastSeq, instance,
-                                text));
-                    }
+                    problem("not recovered", String.format(Locale.ROOT, "%6.1f s  %s: resume last_seq=%d on instance %d "
+                            + "not recovered: %s", (System.nanoTime() - t0) / 1e9, s.id, s.lastSeq, instance, text));
                 }
                 return c;
             }
@@ -733,10 +753,11 @@ public final class Soak {
         }
         sb.append("```\n\n");
         if (!problems.isEmpty()) {
-            sb.append("Problems (first ").append(Math.min(problems.size(), 200)).append(" of ")
-                    .append(problems.size()).append("):\n\n```\n");
+            sb.append("Problems (at most 40 of each kind; all noted: ").append(problemsByKind)
+                    .append(", first sockets opened again after a time-out: ").append(firstOpenRetries.get())
+                    .append("):\n\n```\n");
             synchronized (problems) {
-                problems.stream().limit(200).forEach(p -> sb.append(p).append('\n'));
+                problems.forEach(p -> sb.append(p).append('\n'));
             }
             sb.append("```\n\n");
         }
