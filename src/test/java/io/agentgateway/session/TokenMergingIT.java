@@ -30,14 +30,8 @@ class TokenMergingIT {
 
     @Test
     void aClientThatFellBehindGetsTheWaitingTokensMergedAndOneThatKeepsUpGetsEachToken() throws Exception {
-        List<String> tokens = new ArrayList<>(TOKENS);
-        StringBuilder answer = new StringBuilder();
-        for (int i = 0; i < TOKENS; i++) {
-            String t = "token-" + i + " " + "é\"x\\".repeat(20) + " ";
-            tokens.add(t);
-            answer.append(t);
-        }
-        StandInAgent.Script all = allAtOnce(tokens);
+        Answer answer = Answer.of(TOKENS, i -> "token-" + i + " " + "é\"x\\".repeat(20) + " ");
+        StandInAgent.Script all = allAtOnce(answer.tokens());
         StandInAgent.Script paced = StandInAgent.echo(Duration.ofMillis(10));
         try (StandInAgent agent = new StandInAgent().script((r, response, vertx) ->
                      (r.lastUserMessage().startsWith("everything") ? all : paced).answer(r, response, vertx));
@@ -63,7 +57,7 @@ class TokenMergingIT {
             }
 
             // the stuck client reads again: everything arrives, merged, exact, in order, seq strictly increasing
-            int frames = readAnswer(slow, answer.toString(), TOKENS);
+            int frames = readAnswer(slow, answer.text(), TOKENS);
             assertThat(frames).as("frames for %d tokens and a final", TOKENS).isLessThan(TOKENS / 2);
             assertThat(gateway.get("/metrics").body()).containsPattern("gateway_merged_tokens_total [1-9]");
             assertThat(gateway.get("/metrics").body()).containsPattern("gateway_merged_frames_total [1-9]");
@@ -75,14 +69,8 @@ class TokenMergingIT {
         // 5,000 tokens, about 0.6 MB of frames: the kernel's own (auto-tuned) buffers would take them all, one frame
         // per token; with GATEWAY__WS_SEND_BUFFER_BYTES at 16 KiB the socket reports itself full after about 100 KB
         int tokens = 5_000;
-        List<String> words = new ArrayList<>(tokens);
-        StringBuilder answer = new StringBuilder();
-        for (int i = 0; i < tokens; i++) {
-            String t = "word-" + i + " " + "x".repeat(40) + " ";
-            words.add(t);
-            answer.append(t);
-        }
-        try (StandInAgent agent = new StandInAgent().script(allAtOnce(words));
+        Answer answer = Answer.of(tokens, i -> "word-" + i + " " + "x".repeat(40) + " ");
+        try (StandInAgent agent = new StandInAgent().script(allAtOnce(answer.tokens()));
              RunningGateway gateway = RunningGateway.builder().agentUrl(agent.url())
                      .property("gateway.ws.send-buffer-bytes", "16384")
                      .property("gateway.session.buffer-bytes", Integer.toString(8 << 20))
@@ -91,7 +79,7 @@ class TokenMergingIT {
             slow.sendText("{\"type\":\"user_message\",\"content\":\"everything, please\"}");
             await().atMost(Duration.ofSeconds(30)).until(() -> gateway.get("/metrics").body()
                     .matches("(?s).*gateway_answers_total\\{outcome=\"completed\"} [1-9].*"));
-            int frames = readAnswer(slow, answer.toString(), tokens);
+            int frames = readAnswer(slow, answer.text(), tokens);
             assertThat(frames).as("frames for %d tokens and a final", tokens).isLessThan(tokens / 2);
         }
     }
@@ -118,6 +106,17 @@ class TokenMergingIT {
         assertThat(joined.toString()).isEqualTo(answer);
         assertThat(lastSeq).as("the final's seq: one per token before it").isEqualTo(tokens);
         return frames;
+    }
+
+    /** An agent's tokens, and the answer they make joined. */
+    private record Answer(List<String> tokens, String text) {
+        static Answer of(int count, java.util.function.IntFunction<String> token) {
+            List<String> tokens = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                tokens.add(token.apply(i));
+            }
+            return new Answer(tokens, String.join("", tokens));
+        }
     }
 
     /** OpenAI SSE with every token written at once, as fast as the agent's connection takes them. */
