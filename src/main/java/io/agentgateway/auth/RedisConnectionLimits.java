@@ -1,7 +1,6 @@
 package io.agentgateway.auth;
 
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.agentgateway.common.RedisSlots;
 import io.vertx.core.Vertx;
@@ -42,28 +41,24 @@ public final class RedisConnectionLimits implements ConnectionLimits {
         if (!here.isAdmitted() || identity.isEmpty()) {
             return here;
         }
-        Optional<String> shared;
+        Optional<Runnable> both;
         try {
-            shared = slots.tryAcquire(prefix + "app:{" + identity.get() + "}:connections", maxConnectionsPerIdentity());
+            both = slots.tryAcquireBeside(prefix + "app:{" + identity.get() + "}:connections",
+                    maxConnectionsPerIdentity(), here.lease()::release, this::onWorker);
         } catch (RuntimeException e) {
             LOG.warn("Shared connection limit unavailable, counting this instance only: {}", e.getMessage());
             return here;
         }
-        if (shared.isEmpty()) {
-            here.lease().release();
-            return Admission.refused(Refusal.IDENTITY_FULL);
-        }
-        AtomicBoolean released = new AtomicBoolean();
-        Lease localLease = here.lease();
-        return Admission.admitted(() -> {
-            if (released.compareAndSet(false, true)) {
-                localLease.release();
-                vertx.executeBlocking(() -> {
-                    slots.release(shared.get());
-                    return null;
-                }, false);
-            }
-        });
+        return both.map(release -> Admission.admitted(release::run))
+                .orElseGet(() -> Admission.refused(Refusal.IDENTITY_FULL));
+    }
+
+    /** A lease may be released on an event loop; Redis is asked on a worker. */
+    private void onWorker(Runnable task) {
+        vertx.executeBlocking(() -> {
+            task.run();
+            return null;
+        }, false);
     }
 
     @Override

@@ -1,7 +1,6 @@
 package io.agentgateway.chat;
 
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.agentgateway.common.RedisSlots;
 import org.slf4j.Logger;
@@ -35,25 +34,13 @@ public final class RedisAnswerLimits implements AnswerLimits {
         if (identity.isEmpty() || here.isEmpty()) {
             return here;
         }
-        Optional<String> shared;
         try {
-            shared = slots.tryAcquire(prefix + "app:{" + identity.get() + "}:answers", maxPerIdentity);
+            return slots.tryAcquireBeside(prefix + "app:{" + identity.get() + "}:answers", maxPerIdentity,
+                    here.get()::release, Runnable::run).map(release -> release::run);
         } catch (RuntimeException e) {
             LOG.warn("Shared answer limit unavailable, counting this instance only: {}", e.getMessage());
             return here;
         }
-        if (shared.isEmpty()) {
-            here.get().release();
-            return Optional.empty();
-        }
-        AtomicBoolean released = new AtomicBoolean();
-        Slot localSlot = here.get();
-        return Optional.of(() -> {
-            if (released.compareAndSet(false, true)) {
-                localSlot.release();
-                slots.release(shared.get());
-            }
-        });
     }
 
     /** Answers streaming for the identity on this instance (the shared count is in Redis). */

@@ -6,6 +6,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
@@ -66,6 +68,27 @@ public final class RedisSlots {
         }
         held.put(slotId, key);
         return Optional.of(slotId);
+    }
+
+    /**
+     * A slot under {@code key} on top of one this instance already holds: the release that frees both, once (the
+     * shared slot through {@code releaseShared}, e.g. on a worker when the caller may be on an event loop). Empty when
+     * the key is full, the local one then given back. Throws when Redis fails, the local one kept.
+     */
+    public Optional<Runnable> tryAcquireBeside(String key, int max, Runnable releaseLocal,
+                                               Executor releaseShared) {
+        Optional<String> shared = tryAcquire(key, max);
+        if (shared.isEmpty()) {
+            releaseLocal.run();
+            return Optional.empty();
+        }
+        AtomicBoolean released = new AtomicBoolean();
+        return Optional.of(() -> {
+            if (released.compareAndSet(false, true)) {
+                releaseLocal.run();
+                releaseShared.execute(() -> release(shared.get()));
+            }
+        });
     }
 
     public void release(String slotId) {
