@@ -1,10 +1,10 @@
 package io.agentgateway.auth;
 
-import java.time.Clock;
 import java.time.Duration;
 
 import io.agentgateway.testing.RedisFixture;
 import io.agentgateway.testing.RunningGateway;
+import io.agentgateway.testing.SeedCredentials;
 import io.agentgateway.testing.StandInAgent;
 import io.agentgateway.testing.WsClient;
 import org.junit.jupiter.api.Test;
@@ -19,10 +19,10 @@ import static org.awaitility.Awaitility.await;
 class ConnectionLimitsAcrossInstancesIT {
 
     private static final String SECRET = "connections-secret";
-    private final TokenVerifier tokens = new TokenVerifier(SECRET, Clock.systemUTC());
+    private final SeedCredentials seed = new SeedCredentials(SECRET);
 
     private String credentials(String appid) {
-        return "appid=" + appid + "&token=" + tokens.currentToken(appid);
+        return seed.query(appid);
     }
 
     private static RunningGateway gateway(RedisFixture redis, StandInAgent agent, String instance) throws Exception {

@@ -1,6 +1,5 @@
 package io.agentgateway.auth;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentgateway.testing.GatewayWithAgent;
 import io.agentgateway.testing.RawHandshake;
 import io.agentgateway.testing.RunningGateway;
+import io.agentgateway.testing.SeedCredentials;
 import io.agentgateway.testing.WsClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,7 +28,7 @@ class ConnectionLimitsIT extends GatewayWithAgent {
     private static final Duration DEADLINE = Duration.ofSeconds(10);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final TokenVerifier tokens = new TokenVerifier(SECRET, Clock.systemUTC());
+    private final SeedCredentials seed = new SeedCredentials(SECRET);
     private final List<WsClient> open = new ArrayList<>();
     private ConnectionLimits limits;
 
@@ -53,7 +53,7 @@ class ConnectionLimitsIT extends GatewayWithAgent {
     }
 
     private String query(String appid) {
-        return "appid=" + appid + "&token=" + tokens.currentToken(appid);
+        return seed.query(appid);
     }
 
     private WsClient connect(String path, String appid) {

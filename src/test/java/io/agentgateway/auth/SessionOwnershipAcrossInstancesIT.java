@@ -1,9 +1,9 @@
 package io.agentgateway.auth;
 
-import java.time.Clock;
 
 import io.agentgateway.testing.RedisFixture;
 import io.agentgateway.testing.RunningGateway;
+import io.agentgateway.testing.SeedCredentials;
 import io.agentgateway.testing.StandInAgent;
 import io.agentgateway.testing.WsClient;
 import org.junit.jupiter.api.Test;
@@ -17,10 +17,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SessionOwnershipAcrossInstancesIT {
 
     private static final String SECRET = "shared-ownership-secret";
-    private final TokenVerifier tokens = new TokenVerifier(SECRET, Clock.systemUTC());
+    private final SeedCredentials seed = new SeedCredentials(SECRET);
 
     private String credentials(String appid) {
-        return "appid=" + appid + "&token=" + tokens.currentToken(appid);
+        return seed.query(appid);
     }
 
     private static RunningGateway gateway(RedisFixture redis, StandInAgent agent, String instance) throws Exception {

@@ -1,9 +1,9 @@
 package io.agentgateway.auth;
 
-import java.time.Clock;
 
 import io.agentgateway.testing.GatewayWithAgent;
 import io.agentgateway.testing.RunningGateway;
+import io.agentgateway.testing.SeedCredentials;
 import io.agentgateway.testing.WsClient;
 import org.junit.jupiter.api.Test;
 
@@ -13,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SessionOwnershipIT extends GatewayWithAgent {
 
     private static final String SECRET = "ownership-secret";
-    private final TokenVerifier tokens = new TokenVerifier(SECRET, Clock.systemUTC());
+    private final SeedCredentials seed = new SeedCredentials(SECRET);
 
     @Override
     protected RunningGateway.Builder configure(RunningGateway.Builder builder) {
@@ -21,7 +21,7 @@ class SessionOwnershipIT extends GatewayWithAgent {
     }
 
     private String credentials(String appid) {
-        return "appid=" + appid + "&token=" + tokens.currentToken(appid);
+        return seed.query(appid);
     }
 
     @Test

@@ -11,7 +11,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -33,12 +32,12 @@ import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SpecificationVersion;
-import io.agentgateway.auth.TokenVerifier;
 import io.agentgateway.testing.GatewayWithAgent;
 import io.agentgateway.testing.RunningGateway;
+import io.agentgateway.testing.SeedCredentials;
 import io.agentgateway.testing.StandInAgent;
-import io.agentgateway.testing.WsClient;
 import io.agentgateway.testing.WsClient.Frame;
+import io.agentgateway.testing.WsClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -65,7 +64,7 @@ class AsyncApiConformanceIT extends GatewayWithAgent {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private final TokenVerifier tokens = new TokenVerifier(SECRET, Clock.systemUTC());
+    private final SeedCredentials seed = new SeedCredentials(SECRET);
     /** Component message names seen on the wire (sent or received) by the tests of this class. */
     private final Set<String> seen = new ConcurrentSkipListSet<>();
     private final AtomicInteger testsRun = new AtomicInteger();
@@ -395,7 +394,7 @@ class AsyncApiConformanceIT extends GatewayWithAgent {
 
     private String credentials() {
         String appid = "app1";
-        return "appid=" + appid + "&token=" + tokens.currentToken(appid);
+        return seed.query(appid);
     }
 
     private WsClient chat(String sessionId) {
