@@ -188,8 +188,8 @@ public class GatewayConfiguration implements CamelConfiguration {
             toolCalls.failConnection(socket.sessionId(), socket.connectionKey());
             remoteToolCalls.socketClosed(socket.sessionId(), socket.connectionKey());
         });
-        Handovers handovers = new Handovers(mapper, sessions, sessionStreams, relay, settings.instanceId(),
-                Duration.ofSeconds(2));
+        Handovers handovers = new Handovers(mapper, sessions, sessionStreams, relay, directory,
+                settings.instanceId(), settings.handoverTimeout(), settings.instanceTtl());
         registry.bind("handovers", handovers);
         SocketLifecycle socketLifecycle = new SocketLifecycle(sessions, sessionStreams, onRelease, metrics, directory,
                 handovers, store);

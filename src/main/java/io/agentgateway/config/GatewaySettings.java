@@ -33,7 +33,7 @@ import org.apache.camel.spi.PropertiesComponent;
  * @param demoMaxStreams    answers the demo agent streams at once before it answers 503
  * @param redis             the Redis server, empty for in-process queues
  * @param queuePrefix       prefix of the gateway's Redis keys and channels
- * @param instanceId        this gateway instance's name, in its reply channel
+ * @param instanceId        this gateway process's name, in its reply and relay channels: see {@link #instanceId(Optional)}
  * @param judgementTimeout  how long an agent may take to send its final judgement
  * @param judgementMaxAgents most agents one judgement request may ask
  * @param demoWorker        whether the built-in demo worker answers judgements
@@ -53,6 +53,7 @@ import org.apache.camel.spi.PropertiesComponent;
  * @param slowClientTimeout how long a socket may make no progress while frames wait for it before it is closed (4008)
  * @param maxAnswerBytes    longest answer; a longer one fails and the agent call is cut off
  * @param instanceTtl       how long after its last heartbeat (Redis) an instance counts as dead
+ * @param handoverTimeout   how long a socket opening a session held by another instance waits for its stream
  * @param jsonLogs          logs are JSON lines (chosen by logback at launch, see {@link LogSetup}; checked here)
  * @param maxAnswersPerApp  answers one identity (appid or JWT sub) streams at once on this instance; more are refused
  * @param wsMaxFramesPerSecond messages one WebSocket may send a second (also the burst); more are refused
@@ -100,9 +101,20 @@ public record GatewaySettings(
         Duration slowClientTimeout,
         long maxAnswerBytes,
         Duration instanceTtl,
+        Duration handoverTimeout,
         int maxAnswersPerApp,
         int wsMaxFramesPerSecond,
         Duration wsFloodWindow) {
+
+    /**
+     * The configured name with a suffix made at each start ({@code <name>-<8 hex>}), or a random name: a process
+     * restarted under the same name is not the one that died, so what the dead one held (its sessions, answer locks,
+     * answers streaming into other instances) is seen as dead, never as the new process's.
+     */
+    static String instanceId(Optional<String> configured) {
+        String start = java.util.HexFormat.of().toHexDigits(new java.security.SecureRandom().nextInt());
+        return configured.map(name -> name + "-" + start).orElseGet(() -> java.util.UUID.randomUUID().toString());
+    }
 
     /** Where Redis is: REDIS_HOST, REDIS_PORT, REDIS_DB, REDIS_PASSWORD. */
     public record Redis(String host, int port, int db, Optional<String> password) {
@@ -160,8 +172,7 @@ public record GatewaySettings(
                 r.integer("gateway.demo-agent.max-streams", "GATEWAY__DEMO_MAX_STREAMS", 1, 10_000),
                 r.redis(),
                 r.nonBlank("gateway.queue.prefix", "GATEWAY__QUEUE_PREFIX"),
-                r.optional("gateway.instance-id", "GATEWAY__INSTANCE_ID")
-                        .orElseGet(() -> java.util.UUID.randomUUID().toString()),
+                instanceId(r.optional("gateway.instance-id", "GATEWAY__INSTANCE_ID")),
                 r.seconds("gateway.judgement.timeout", "GATEWAY__JUDGEMENT_TIMEOUT"),
                 r.integer("gateway.judgement.max-agents", "GATEWAY__JUDGEMENT_MAX_AGENTS", 1, 1000),
                 r.autoBool("gateway.demo-worker.enabled", "GATEWAY__DEMO_WORKER", r.redis().isEmpty()),
@@ -184,6 +195,7 @@ public record GatewaySettings(
                 r.seconds("gateway.session.slow-client-timeout", "GATEWAY__SLOW_CLIENT_TIMEOUT"),
                 r.integer("gateway.session.max-answer-bytes", "GATEWAY__MAX_ANSWER_BYTES", 1, Integer.MAX_VALUE),
                 r.secondsOr("gateway.instance-ttl", "GATEWAY__INSTANCE_TTL", Duration.ofSeconds(10)),
+                r.secondsOr("gateway.session.handover-timeout", "GATEWAY__HANDOVER_TIMEOUT", Duration.ofSeconds(2)),
                 r.integerOr("gateway.chat.max-answers-per-app", "GATEWAY__MAX_ANSWERS_PER_APP", 100, 1, 1_000_000),
                 r.integerOr("gateway.ws.max-frames-per-second", "GATEWAY__WS_MAX_FRAMES_PER_SECOND", 50, 1,
                         1_000_000),

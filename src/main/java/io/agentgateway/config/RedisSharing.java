@@ -163,7 +163,7 @@ final class RedisSharing implements InstanceSharing {
      */
     @Override
     public void startHeartbeat(Vertx vertx, SessionStreams streams) {
-        long every = Math.max(200, settings.instanceTtl().toMillis() / 3);
+        long every = directory.beatEvery().toMillis();
         Runnable beat = () -> vertx.executeBlocking(() -> {
             try {
                 directory.heartbeat(streams::sessions);

@@ -24,6 +24,10 @@ import org.slf4j.LoggerFactory;
  * holds asks it for the stream ({@code handover}); that instance closes its socket (4000), sends the stream as it is
  * ({@code snapshot}) and from then on forwards every frame appended there ({@code append}) - so an answer still
  * streaming there goes on to the new socket, with the session's seq, without a gap.
+ * <p>
+ * Once asked, the holder gives the stream up whatever happens, so a snapshot that comes after its socket stopped
+ * waiting is the session's only copy: it is still installed (while it may still come, {@link #awaitedFrom}), and an
+ * instance asking for the session meanwhile is handed it once it is here, never the copy it replaces.
  */
 public class Handovers {
 
@@ -33,41 +37,94 @@ public class Handovers {
     private final SessionRegistry sessions;
     private final SessionStreams streams;
     private final InstanceRelay relay;
+    private final SessionDirectory directory;
     private final String self;
     private final Duration wait;
-    private final Map<String, CompletableFuture<Boolean>> awaited = new ConcurrentHashMap<>();
+    private final Duration lateBound;
+    /** The streams asked for and not here yet, by session: relay handlers and the sockets' lanes share it. */
+    private final Map<String, Asked> asked = new ConcurrentHashMap<>();
 
-    /** @param wait how long a new socket waits for the stream from the other instance before it carries on without */
+    /** What asking another instance for a session's stream came to. */
+    public enum Taken {
+        /** the stream is here now */
+        INSTALLED,
+        /** that instance has no stream of the session (it lost it, or gave it to another one) */
+        MISSING,
+        /** it did not come in time; it may still come (see {@link #awaitedFrom}) */
+        LATE
+    }
+
+    /** A stream asked from {@code holder}; {@code passOnTo} is written and read by the relay handlers only. */
+    private static final class Asked {
+        final String holder;
+        final long since = System.nanoTime();
+        final CompletableFuture<Taken> installed = new CompletableFuture<>();
+        String passOnTo;
+
+        Asked(String holder) {
+            this.holder = holder;
+        }
+    }
+
+    /**
+     * @param wait      how long a new socket waits for the stream from the other instance before it gives up for now
+     * @param lateBound how long a stream asked for may still come; after that it is taken for lost (the instance TTL)
+     */
     public Handovers(ObjectMapper mapper, SessionRegistry sessions, SessionStreams streams, InstanceRelay relay,
-                     String self, Duration wait) {
+                     SessionDirectory directory, String self, Duration wait, Duration lateBound) {
         this.mapper = mapper;
         this.sessions = sessions;
         this.streams = streams;
         this.relay = relay;
+        this.directory = directory;
         this.self = self;
         this.wait = wait;
+        this.lateBound = lateBound;
     }
 
     /**
-     * Asks {@code holder} for the session's stream and waits (on the socket's lane, never an event loop) until it is
-     * installed here. False when it did not come in time (the holder died or is stuck).
+     * Asks {@code holder} for the session's stream (unless it was asked already and may still come) and waits (on the
+     * socket's lane, never an event loop) until it is installed here. {@link Taken#LATE} when it did not come in time:
+     * the holder died, or is slow, in which case the stream is installed when it comes.
      */
-    public boolean take(String sessionId, String holder) {
-        CompletableFuture<Boolean> installed = new CompletableFuture<>();
-        awaited.put(sessionId, installed);
+    public Taken take(String sessionId, String holder) {
+        forgetLost();
+        Asked a = asked.compute(sessionId, (id, old) ->
+                old != null && old.holder.equals(holder) && !lost(old) ? old : new Asked(holder));
+        // asked again even when asked before: the holder ignores a request older than its own claim (see handover)
         ObjectNode m = mapper.createObjectNode();
         m.put("kind", "handover");
         m.put("session_id", sessionId);
         m.put("to", self);
         relay.send(holder, m.toString());
         try {
-            return installed.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+            return a.installed.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Taken.LATE;
         } catch (Exception e) {
             LOG.warn("No stream for session {} from instance {} within {} ms", sessionId, holder, wait.toMillis());
-            return false;
-        } finally {
-            awaited.remove(sessionId, installed);
+            return Taken.LATE;
         }
+    }
+
+    /** The instance whose stream of the session was asked for and may still come here, if any. */
+    public Optional<String> awaitedFrom(String sessionId) {
+        Asked a = asked.get(sessionId);
+        return a == null || lost(a) ? Optional.empty() : Optional.of(a.holder);
+    }
+
+    /** The stream asked for will not come (its instance is gone): a late one is dropped. */
+    public void giveUp(String sessionId) {
+        asked.remove(sessionId);
+    }
+
+    private boolean lost(Asked a) {
+        return System.nanoTime() - a.since > lateBound.toNanos();
+    }
+
+    private void forgetLost() {
+        asked.values().removeIf(this::lost);
     }
 
     /** On the holder: give the session up to the instance that asked. */
@@ -76,6 +133,46 @@ public class Handovers {
         JsonNode m = exchange.getProperty(GatewayHeaders.RELAY, JsonNode.class);
         String sessionId = m.path("session_id").asText("");
         String to = m.path("to").asText("");
+        if (claimedHere(sessionId)) {
+            // this instance claimed the session after the asker did: the request is older than the socket here
+            LOG.info("Session {}: a handover to instance {} asked before this instance claimed it; ignored",
+                    sessionId, to);
+            return;
+        }
+        Asked coming = asked.get(sessionId);
+        if (coming != null && !lost(coming) && !coming.holder.equals(to)) {
+            // the copy here is not the session: hand on the one on its way here, once it is here
+            LOG.info("Session {} asked for by instance {} while its stream comes from {}: handed on when here",
+                    sessionId, to, coming.holder);
+            coming.passOnTo = to;
+            return;
+        }
+        // asked by the very instance this one waits for: that one claimed later and has the stream; the copy
+        // sent there is kept only if newer than its own (see SessionStreams#install)
+        asked.remove(sessionId);
+        handOver(sessionId, to);
+    }
+
+    private boolean claimedHere(String sessionId) {
+        try {
+            return directory.claimedHere(sessionId);
+        } catch (RuntimeException e) {
+            return false; // the directory cannot say: the asker's word holds
+        }
+    }
+
+    private void handOver(String sessionId, String to) {
+        if (!streams.has(sessionId)) {
+            // nothing to give (expired, moved on, or never here): an empty stream would pass for the session's
+            LOG.info("Session {} asked for by instance {}: no stream of it here", sessionId, to);
+            ObjectNode m = mapper.createObjectNode();
+            m.put("kind", "snapshot");
+            m.put("session_id", sessionId);
+            m.put("from", self);
+            m.put("missing", true);
+            relay.send(to, m.toString());
+            return;
+        }
         sessions.find(sessionId).ifPresent(socket -> {
             LOG.info("Session {} taken over on instance {}", sessionId, to);
             socket.close(SocketLifecycle.SESSION_TAKEN_OVER, "session taken over by a newer connection");
@@ -89,17 +186,27 @@ public class Handovers {
     public void snapshot(Exchange exchange) {
         JsonNode m = exchange.getProperty(GatewayHeaders.RELAY, JsonNode.class);
         String sessionId = m.path("session_id").asText("");
-        CompletableFuture<Boolean> waiting = awaited.get(sessionId);
-        if (waiting == null) {
-            LOG.warn("A stream for session {} came after its socket stopped waiting; dropped", sessionId);
+        String from = m.path("from").asText();
+        Asked a = asked.get(sessionId);
+        if (a == null || !a.holder.equals(from)) {
+            LOG.warn("A stream for session {} came from instance {} after it was given up for lost; dropped",
+                    sessionId, from);
             return;
         }
-        List<String> frames = new ArrayList<>();
-        m.path("frames").forEach(f -> frames.add(f.asText()));
-        String owner = m.path("owner").isTextual() ? m.path("owner").asText() : null;
-        streams.install(sessionId, new SessionStreams.Snapshot(m.path("next_seq").asLong(), frames, owner),
-                Optional.of(m.path("from").asText()));
-        waiting.complete(true);
+        asked.remove(sessionId, a);
+        if (m.path("missing").asBoolean(false)) {
+            a.installed.complete(Taken.MISSING);
+        } else {
+            List<String> frames = new ArrayList<>();
+            m.path("frames").forEach(f -> frames.add(f.asText()));
+            String owner = m.path("owner").isTextual() ? m.path("owner").asText() : null;
+            streams.install(sessionId, new SessionStreams.Snapshot(m.path("next_seq").asLong(), frames, owner),
+                    Optional.of(from));
+            a.installed.complete(Taken.INSTALLED);
+        }
+        if (a.passOnTo != null) {
+            handOver(sessionId, a.passOnTo);
+        }
     }
 
     /** On the new holder: a frame appended on the instance the session came from (its answer goes on there). */

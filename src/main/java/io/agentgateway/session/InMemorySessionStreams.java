@@ -422,6 +422,13 @@ public class InMemorySessionStreams implements SessionStreams {
     public void install(String sessionId, Snapshot snapshot, Optional<String> producer) {
         Log log = log(sessionId);
         synchronized (log) {
+            if (log.known && log.movedTo == null && !log.expired && log.nextSeq > snapshot.nextSeq()) {
+                // this copy numbered further than the one sent: it is the session (the other an older copy of it),
+                // and frames forwarded from there go on after it
+                LOG.info("Session {}: kept the stream here (next seq {}) over an older copy (next seq {})",
+                        sessionId, log.nextSeq, snapshot.nextSeq());
+                return;
+            }
             while (!log.frames.isEmpty()) {
                 log.frames.removeFirst();
             }

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import org.slf4j.Logger;
@@ -71,6 +72,22 @@ public class RedisSessionDirectory implements SessionDirectory {
     @Override
     public void release(String sessionId) {
         redis.execute(DELETE_IF, List.of(holderKey(sessionId)), self);
+    }
+
+    @Override
+    public boolean claimedHere(String sessionId) {
+        return self.equals(redis.opsForValue().get(holderKey(sessionId)));
+    }
+
+    @Override
+    public boolean responsive(String instanceId) {
+        Long left = redis.getExpire(prefix + "instance:" + instanceId, TimeUnit.MILLISECONDS);
+        return left != null && left > instanceTtl.toMillis() - beatEvery().toMillis() * 3 / 2;
+    }
+
+    /** How often {@link #heartbeat} should run: three beats per instance TTL. */
+    public Duration beatEvery() {
+        return Duration.ofMillis(Math.max(200, instanceTtl.toMillis() / 3));
     }
 
     @Override

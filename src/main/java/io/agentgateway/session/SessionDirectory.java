@@ -38,6 +38,19 @@ public interface SessionDirectory {
     /** The other live instance holding the session's socket, if any (empty when it is here, nowhere, or dead). */
     Optional<String> holder(String sessionId);
 
+    /** Whether the directory names this instance as the session's holder now (blocking). */
+    default boolean claimedHere(String sessionId) {
+        return true;
+    }
+
+    /**
+     * Whether the instance beat within about one heartbeat period, so it still answers (its messages may be late);
+     * false for one that is dead or died a moment ago, though it counts as alive until its TTL (blocking).
+     */
+    default boolean responsive(String instanceId) {
+        return false;
+    }
+
     /**
      * Entries may be missing for now: the shared directory lost its data a moment ago (a Redis restarted empty) and
      * the instances are putting theirs back, so "no holder" may mean "a holder not yet back".

@@ -84,7 +84,8 @@ public interface SessionStreams {
     java.util.List<String> sessions();
 
     /**
-     * Takes on a session's stream from another instance (or from the store).
+     * Takes on a session's stream from another instance (or from the store), unless the stream here numbered further
+     * (its next seq is higher): then this one is the session, the snapshot an older copy of it, and it is kept.
      *
      * @param producer the instance whose answer may still stream into it, if any
      */

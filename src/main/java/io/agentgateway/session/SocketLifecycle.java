@@ -28,8 +28,12 @@ public class SocketLifecycle {
      */
     public static final short TRY_AGAIN_LATER = 1013;
 
-    /** Where the session's stream came from when a socket opened. */
-    private enum Brought { HERE, FROM_STORE, ELSEWHERE }
+    /**
+     * Where the session's stream came from when a socket opened: here, from the store, or not yet: {@code COMING} from
+     * a slow holder (this instance keeps its claim, the stream lands here), or {@code ELSEWHERE}, an instance that
+     * cannot be found now (the claim is given back).
+     */
+    private enum Brought { HERE, FROM_STORE, COMING, ELSEWHERE }
 
     private static final Logger LOG = LoggerFactory.getLogger(SocketLifecycle.class);
 
@@ -40,6 +44,7 @@ public class SocketLifecycle {
     private final SessionDirectory directory;
     private final Handovers handovers;
     private final StreamStore store;
+    private final Object[] stripes = new Object[1024];
 
     /**
      * @param directory which instance holds each session ({@link SessionDirectory#LOCAL} for one instance)
@@ -56,12 +61,25 @@ public class SocketLifecycle {
         this.directory = directory;
         this.handovers = handovers;
         this.store = store;
+        for (int i = 0; i < stripes.length; i++) {
+            stripes[i] = new Object();
+        }
     }
 
-    /** Registers the socket as its session's holder and its stream's reader (resuming from last_seq if asked). */
+    /**
+     * Registers the socket as its session's holder and its stream's reader (resuming from last_seq if asked). One
+     * session's opens and closes run one at a time: a client that gave up on a slow open and tried again on this
+     * instance must not have its two sockets bring and attach two copies at once.
+     */
     @Handler
     public void open(Exchange exchange) {
         ClientSocket socket = exchange.getProperty(GatewayHeaders.SOCKET, ClientSocket.class);
+        synchronized (stripe(socket.sessionId())) {
+            openLocked(exchange, socket);
+        }
+    }
+
+    private void openLocked(Exchange exchange, ClientSocket socket) {
         sessions.register(socket).ifPresent(older -> {
             LOG.info("Session {} taken over by connection {}", socket.sessionId(), socket.connectionKey());
             streams.detach(older);
@@ -70,11 +88,13 @@ public class SocketLifecycle {
         });
         OptionalLong lastSeq = lastSeq(exchange.getMessage().getHeader(LAST_SEQ, String.class));
         Brought brought = bringStreamHere(socket.sessionId(), lastSeq);
-        if (brought == Brought.ELSEWHERE) {
-            LOG.info("Session {}: resume after seq {} refused for now, the instance that sent it cannot be found",
-                    socket.sessionId(), lastSeq.getAsLong());
+        if (brought == Brought.ELSEWHERE || brought == Brought.COMING) {
+            LOG.info("Session {}: socket refused for now, its stream {}", socket.sessionId(),
+                    brought == Brought.COMING ? "is still on its way here" : "is on an instance not found yet");
             sessions.unregister(socket);
-            acrossInstances(() -> directory.release(socket.sessionId()));
+            if (brought == Brought.ELSEWHERE) {
+                acrossInstances(() -> directory.release(socket.sessionId()));
+            }
             socket.close(TRY_AGAIN_LATER, "the instance streaming this session cannot be reached yet: reconnect "
                                           + "with the same last_seq");
             return;
@@ -98,6 +118,17 @@ public class SocketLifecycle {
     @Handler
     public void close(Exchange exchange) {
         ClientSocket socket = exchange.getProperty(GatewayHeaders.SOCKET, ClientSocket.class);
+        synchronized (stripe(socket.sessionId())) {
+            closeLocked(socket);
+        }
+    }
+
+    /** One of a fixed set of locks, by session: bounded, and two sessions rarely share one. */
+    private Object stripe(String sessionId) {
+        return stripes[(sessionId.hashCode() & 0x7fffffff) % stripes.length];
+    }
+
+    private void closeLocked(ClientSocket socket) {
         streams.detach(socket);
         boolean ended = sessions.unregister(socket);
         if (ended) {
@@ -120,31 +151,48 @@ public class SocketLifecycle {
         boolean staleHere = behindClient && streams.has(sessionId);
         try {
             Optional<String> previous = directory.claim(sessionId);
-            if (previous.isPresent() && handovers.take(sessionId, previous.get())) {
-                return Brought.HERE;
+            // a stream asked for by an earlier socket that stopped waiting, and still on its way, is the session's
+            Optional<String> from = previous.or(() -> handovers.awaitedFrom(sessionId));
+            if (from.isPresent()) {
+                Handovers.Taken taken = handovers.take(sessionId, from.get());
+                if (taken == Handovers.Taken.INSTALLED) {
+                    return Brought.HERE;
+                }
+                if (taken == Handovers.Taken.LATE && directory.responsive(from.get())) {
+                    // slow, not dead: it gives the stream up all the same, it lands here, and the client's next try
+                    // gets it; carrying on from any other copy now would number frames the client already has
+                    return Brought.COMING;
+                }
+                handovers.giveUp(sessionId);
             }
-            if (previous.isPresent() && seen >= 0 && directory.rebuilding()) {
+            boolean heldElsewhere = from.isPresent();
+            if (heldElsewhere && seen >= 0 && directory.rebuilding()) {
                 // a live holder that did not answer just after Redis came back: its relay subscription may still be
                 // reconnecting, and the store holds only what was saved since; its heartbeat puts its entry back
                 return Brought.ELSEWHERE;
             }
-            if (previous.isEmpty() && streams.has(sessionId) && !(staleHere && directory.rebuilding())) {
+            if (!heldElsewhere && streams.has(sessionId) && !staleHere) {
                 // nobody else holds it, and the directory can say so: this copy is the session, and a last_seq
                 // beyond it was never sent (the resume says so)
                 return Brought.HERE;
             }
-            if (seen >= 0 && previous.isEmpty() && directory.rebuilding()) {
+            if (seen >= 0 && !heldElsewhere && directory.rebuilding()) {
                 // the directory lost its data a moment ago: the instance streaming this session may be putting its
                 // entry back right now, and what the store holds since then is partial
                 return Brought.ELSEWHERE;
             }
-            Optional<SessionStreams.Snapshot> saved = store.load(sessionId);
+            // nobody holds it, or its holder died: the store has what was saved last, which may be newer than a
+            // copy here that the client is past (the session went on elsewhere since)
+            Optional<SessionStreams.Snapshot> saved = store.load(sessionId)
+                    .filter(snapshot -> snapshot.nextSeq() > streams.nextSeq(sessionId) || !streams.has(sessionId));
             if (saved.isEmpty()) {
-                if (staleHere) {
-                    // nothing newer anywhere: never number below what the client has
+                if (behindClient && heldElsewhere) {
+                    // its holder died before it saved what the client has: never number below that
                     streams.install(sessionId, new SessionStreams.Snapshot(seen + 1, List.of(), null),
                             Optional.empty());
                 }
+                // else nobody held it since: the copy here (if any) is the latest, and a last_seq beyond it was
+                // never sent (the resume says so)
                 return Brought.HERE;
             }
             SessionStreams.Snapshot snapshot = saved.get();

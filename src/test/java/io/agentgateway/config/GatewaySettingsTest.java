@@ -55,6 +55,15 @@ class GatewaySettingsTest {
     }
 
     @Test
+    void eachStartIsANewInstanceEvenUnderTheSameName() {
+        String first = GatewaySettings.instanceId(java.util.Optional.of("gw-a"));
+        String restarted = GatewaySettings.instanceId(java.util.Optional.of("gw-a"));
+        assertThat(first).matches("gw-a-[0-9a-f]{8}");
+        assertThat(restarted).matches("gw-a-[0-9a-f]{8}").isNotEqualTo(first);
+        assertThat(GatewaySettings.instanceId(java.util.Optional.empty())).hasSize(36);
+    }
+
+    @Test
     void defaultsGiveTheDemoAgentOnTheGatewaysOwnPort() {
         GatewaySettings s = load(defaults());
         assertThat(s.usesDemoAgent()).isTrue();

@@ -1,0 +1,369 @@
+package io.agentgateway.session;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentgateway.common.ClientSocket;
+import io.agentgateway.common.GatewayHeaders;
+import io.agentgateway.common.GatewayMetrics;
+import io.agentgateway.common.ServerFrames;
+import io.vertx.core.Vertx;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Handing a session's stream between instances when an instance is slow to answer: a late stream still lands, a
+ * request older than the asked instance's own claim is ignored, and of two copies the one that numbered further wins.
+ * Each instance here is its own stream, registry and handovers; the relay between them delivers only when the test
+ * says, so "slow" is exact.
+ */
+class HandoversTest {
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final String S = "s1";
+    private static final Duration WAIT = Duration.ofMillis(150);
+
+    private final ServerFrames frames = new ServerFrames(MAPPER);
+    private final Vertx vertx = Vertx.vertx();
+    private final CamelContext camel = new DefaultCamelContext();
+    /** The directory all instances share: the session's holder, and the instances that beat. */
+    private final Map<String, String> holders = new HashMap<>();
+    private final Set<String> responsive = new HashSet<>();
+    /** Messages sent and not delivered yet, in order, with their addressee. */
+    private final Queue<String[]> inFlight = new ArrayDeque<>();
+    private final Map<String, Instance> instances = new HashMap<>();
+
+    @AfterEach
+    void close() {
+        vertx.close();
+    }
+
+    private final class Directory implements SessionDirectory {
+        final String self;
+
+        Directory(String self) {
+            this.self = self;
+        }
+
+        @Override
+        public synchronized Optional<String> claim(String sessionId) {
+            String previous = holders.put(sessionId, self);
+            return Optional.ofNullable(previous).filter(p -> !p.equals(self));
+        }
+
+        @Override
+        public synchronized void release(String sessionId) {
+            holders.remove(sessionId, self);
+        }
+
+        @Override
+        public synchronized Optional<String> holder(String sessionId) {
+            return Optional.ofNullable(holders.get(sessionId)).filter(p -> !p.equals(self));
+        }
+
+        @Override
+        public synchronized boolean claimedHere(String sessionId) {
+            return self.equals(holders.get(sessionId));
+        }
+
+        @Override
+        public synchronized boolean responsive(String instanceId) {
+            return responsive.contains(instanceId);
+        }
+    }
+
+    private final class Instance {
+        final String name;
+        final InMemorySessionStreams streams = new InMemorySessionStreams(vertx, frames, 1 << 20,
+                Duration.ofSeconds(30), Duration.ofMinutes(5), id -> { }, StreamStore.NONE, i -> true, 65536,
+                n -> { });
+        final InMemorySessionRegistry registry = new InMemorySessionRegistry();
+        final Directory directory;
+        final Handovers handovers;
+        final SocketLifecycle lifecycle;
+
+        Instance(String name) {
+            this.name = name;
+            directory = new Directory(name);
+            handovers = new Handovers(MAPPER, registry, streams, (to, json) -> {
+                synchronized (inFlight) {
+                    inFlight.add(new String[] {to, json});
+                }
+            }, directory, name, WAIT, Duration.ofSeconds(10));
+            lifecycle = new SocketLifecycle(registry, streams, List.of(), GatewayMetrics.NONE, directory, handovers,
+                    StreamStore.NONE);
+            responsive.add(name);
+            instances.put(name, this);
+        }
+
+        /** A socket opening the session here, as the session-open route does. */
+        Socket open(Long lastSeq) {
+            Socket socket = new Socket(name + "-" + System.nanoTime());
+            Exchange exchange = new DefaultExchange(camel);
+            exchange.setProperty(GatewayHeaders.SOCKET, socket);
+            if (lastSeq != null) {
+                exchange.getMessage().setHeader(SocketLifecycle.LAST_SEQ, String.valueOf(lastSeq));
+            }
+            lifecycle.open(exchange);
+            return socket;
+        }
+
+        void tokens(int n) {
+            for (int i = 0; i < n; i++) {
+                String text = "t" + i;
+                streams.append(S, seq -> frames.token(text, false, seq));
+            }
+        }
+
+        /** What the relay route does with a message for this instance. */
+        void receive(String json) throws Exception {
+            JsonNode m = MAPPER.readTree(json);
+            Exchange exchange = new DefaultExchange(camel);
+            exchange.setProperty(GatewayHeaders.RELAY, m);
+            switch (m.path("kind").asText()) {
+                case "handover" -> handovers.handover(exchange);
+                case "snapshot" -> handovers.snapshot(exchange);
+                case "append" -> handovers.append(exchange);
+                default -> throw new AssertionError("unexpected relay message " + json);
+            }
+        }
+    }
+
+    private static final class Socket implements ClientSocket {
+        final String key;
+        final List<String> sent = new ArrayList<>();
+        volatile short closedWith;
+
+        Socket(String key) {
+            this.key = key;
+        }
+
+        @Override
+        public String connectionKey() {
+            return key;
+        }
+
+        @Override
+        public String sessionId() {
+            return S;
+        }
+
+        @Override
+        public synchronized boolean send(String text) {
+            sent.add(text);
+            return true;
+        }
+
+        @Override
+        public void close(short code, String reason) {
+            closedWith = code;
+        }
+
+        @Override
+        public boolean isOpen() {
+            return closedWith == 0;
+        }
+
+        @Override
+        public boolean writable() {
+            return true;
+        }
+
+        @Override
+        public void onWritable(Runnable then) {
+        }
+
+        synchronized List<JsonNode> frames() throws Exception {
+            List<JsonNode> out = new ArrayList<>();
+            for (String text : sent) {
+                out.add(MAPPER.readTree(text));
+            }
+            return out;
+        }
+    }
+
+    /** Delivers every message in flight (and those they cause), in order. */
+    private void deliverAll() throws Exception {
+        while (true) {
+            String[] next;
+            synchronized (inFlight) {
+                next = inFlight.poll();
+            }
+            if (next == null) {
+                return;
+            }
+            instances.get(next[0]).receive(next[1]);
+        }
+    }
+
+    private List<String> kindsInFlight() throws Exception {
+        List<String> kinds = new ArrayList<>();
+        synchronized (inFlight) {
+            for (String[] m : inFlight) {
+                kinds.add(m[0] + ":" + MAPPER.readTree(m[1]).path("kind").asText());
+            }
+        }
+        return kinds;
+    }
+
+    @Test
+    void aStreamThatComesAfterItsSocketStoppedWaitingIsInstalledAndTheNextTryResumesFromIt() throws Exception {
+        Instance a = new Instance("a");
+        Instance b = new Instance("b");
+        Socket onB = b.open(null);
+        b.tokens(5); // seq 0..4 reach the client
+        assertThat(onB.frames()).hasSize(5);
+
+        // the client resumes on A; B does not answer within the wait, but beats: try again later
+        Socket first = a.open(4L);
+        assertThat(first.closedWith).isEqualTo(SocketLifecycle.TRY_AGAIN_LATER);
+        assertThat(first.sent).isEmpty();
+
+        deliverAll(); // B gives the stream up (closing its socket), and it lands on A
+        assertThat(onB.closedWith).isEqualTo(SocketLifecycle.SESSION_TAKEN_OVER);
+        assertThat(a.streams.nextSeq(S)).isEqualTo(5);
+
+        Socket second = a.open(4L);
+        assertThat(second.closedWith).isZero();
+        assertThat(second.frames().get(0).path("type").asText()).isEqualTo("resumed");
+        assertThat(second.frames().get(0).path("recovered").asBoolean()).isTrue();
+        a.tokens(1);
+        assertThat(second.frames().get(1).path("seq").asLong()).isEqualTo(5);
+    }
+
+    @Test
+    void aSecondTryWhileTheStreamIsStillOnItsWayWaitsForItInsteadOfAskingAnotherCopy() throws Exception {
+        Instance a = new Instance("a");
+        Instance b = new Instance("b");
+        b.open(null);
+        b.tokens(3);
+        assertThat(a.open(2L).closedWith).isEqualTo(SocketLifecycle.TRY_AGAIN_LATER);
+
+        // the next try on A: the directory names A now, but the stream asked from B is what it waits for
+        CompletableFuture<Socket> second = CompletableFuture.supplyAsync(() -> a.open(2L));
+        await(() -> kindsInFlight().stream().filter("b:handover"::equals).count() == 2);
+        deliverAll();
+        Socket socket = second.get(5, TimeUnit.SECONDS);
+        assertThat(socket.closedWith).isZero();
+        assertThat(socket.frames().get(0).path("recovered").asBoolean()).isTrue();
+        assertThat(a.streams.nextSeq(S)).isEqualTo(3);
+    }
+
+    @Test
+    void aHolderThatIsGoneIsNotWaitedFor() throws Exception {
+        Instance a = new Instance("a");
+        Instance b = new Instance("b");
+        b.open(null);
+        b.tokens(3);
+        responsive.remove("b"); // killed: its heartbeat key lingers, it beats no more
+        Socket socket = a.open(2L);
+        assertThat(socket.closedWith).isZero();
+        assertThat(a.handovers.awaitedFrom(S)).isEmpty();
+        // nothing saved anywhere: numbered on after what the client has, never below it
+        a.tokens(1);
+        assertThat(socket.frames().get(1).path("seq").asLong()).isEqualTo(3);
+    }
+
+    @Test
+    void anInstanceAskedForAStreamStillOnItsWayThereHandsItOnOnceItCame() throws Exception {
+        Instance a = new Instance("a");
+        Instance b = new Instance("b");
+        Instance c = new Instance("c");
+        b.open(null);
+        b.tokens(4);
+        assertThat(a.open(3L).closedWith).isEqualTo(SocketLifecycle.TRY_AGAIN_LATER); // A asked B, B slow
+
+        // the client tries C, which asks A (the directory names A): A's copy is empty, B's is on its way to A
+        CompletableFuture<Socket> onC = CompletableFuture.supplyAsync(() -> c.open(3L));
+        await(() -> kindsInFlight().contains("a:handover"));
+        deliverAll();
+        Socket socket = onC.get(5, TimeUnit.SECONDS);
+        assertThat(socket.closedWith).isZero();
+        assertThat(c.streams.nextSeq(S)).isEqualTo(4);
+        assertThat(socket.frames().get(0).path("recovered").asBoolean()).isTrue();
+        assertThat(a.streams.isMoved(S)).isTrue();
+    }
+
+    @Test
+    void aHandoverAskedBeforeTheHolderClaimedTheSessionAgainIsIgnored() throws Exception {
+        Instance a = new Instance("a");
+        Instance b = new Instance("b");
+        Socket onB = b.open(null);
+        b.tokens(3);
+        assertThat(a.open(2L).closedWith).isEqualTo(SocketLifecycle.TRY_AGAIN_LATER);
+        // before B read A's request, the client came back to B: B claims the session again and asks A
+        CompletableFuture<Socket> again = CompletableFuture.supplyAsync(() -> b.open(2L));
+        await(() -> kindsInFlight().contains("a:handover"));
+        deliverAll();
+        Socket socket = again.get(5, TimeUnit.SECONDS);
+
+        // B kept its stream: A's request predates B's claim, and A's empty copy is older than B's
+        assertThat(socket.closedWith).isZero();
+        assertThat(b.streams.isMoved(S)).isFalse();
+        assertThat(b.streams.nextSeq(S)).isEqualTo(3);
+        assertThat(socket.frames().get(0).path("recovered").asBoolean()).isTrue();
+        assertThat(onB.closedWith).isEqualTo(SocketLifecycle.SESSION_TAKEN_OVER); // by the newer socket on B
+        b.tokens(1);
+        assertThat(socket.frames().get(1).path("seq").asLong()).isEqualTo(3);
+    }
+
+    @Test
+    void anInstanceWithoutTheStreamSaysSoInsteadOfHandingOverAnEmptyOne() throws Exception {
+        Instance a = new Instance("a");
+        Instance b = new Instance("b"); // named as the holder, but its stream is gone (it expired there)
+        holders.put(S, "b");
+        CompletableFuture<Socket> onA = CompletableFuture.supplyAsync(() -> a.open(7L));
+        await(() -> kindsInFlight().contains("b:handover"));
+        deliverAll();
+        Socket socket = onA.get(5, TimeUnit.SECONDS);
+        assertThat(socket.closedWith).isZero();
+        assertThat(b.streams.has(S)).isFalse();
+        // nothing of it anywhere: numbered on after what the client has, never from 0
+        a.tokens(1);
+        assertThat(socket.frames().get(1).path("seq").asLong()).isEqualTo(8);
+    }
+
+    @Test
+    void anOlderCopyNeverReplacesAStreamThatNumberedFurther() {
+        Instance a = new Instance("a");
+        a.open(null);
+        a.tokens(6);
+        a.streams.install(S, new SessionStreams.Snapshot(2, List.of(), null), Optional.empty());
+        assertThat(a.streams.nextSeq(S)).isEqualTo(6);
+        a.streams.install(S, new SessionStreams.Snapshot(9, List.of(), null), Optional.empty());
+        assertThat(a.streams.nextSeq(S)).isEqualTo(9);
+    }
+
+    private interface Check {
+        boolean ok() throws Exception;
+    }
+
+    private static void await(Check check) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!check.ok()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within 5 s");
+            }
+            Thread.sleep(5);
+        }
+    }
+}
