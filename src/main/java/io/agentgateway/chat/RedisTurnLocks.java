@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.agentgateway.session.RedisSessionDirectory;
 import io.vertx.core.Vertx;
@@ -12,29 +13,45 @@ import org.slf4j.LoggerFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
 /**
- * {@link TurnLocks} in Redis: {@code <prefix>{<session>}:turn} names the instance streaming the session's answer. It
- * expires {@code ttl} after the instance stops renewing it (one timer for all its locks), so the lock of an instance
- * that died frees itself. When Redis cannot be asked, the turn goes ahead: one instance's own registry still holds.
+ * {@link TurnLocks} in Redis: {@code <prefix>{<session>}:turn} holds {@code <instance>|<n>}, the instance streaming the
+ * session's answer and which of its locks this is. It expires {@code ttl} after the instance stops renewing it (one
+ * timer for all its locks), so the lock of an instance that died frees itself. When Redis cannot be asked, the turn
+ * goes ahead: one instance's own registry still holds.
+ * <p>
+ * Unlocking never blocks (a turn ends on an event loop): the lock is deleted on a worker, and only if it is still
+ * that one ({@code <n>}), so a turn that starts here meanwhile takes over the lock being deleted rather than being
+ * refused by its own instance's previous answer.
  */
 public class RedisTurnLocks implements TurnLocks {
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisTurnLocks.class);
 
+    private final Vertx vertx;
     private final StringRedisTemplate redis;
     private final String prefix;
     private final String self;
     private final Duration ttl;
+    private final AtomicLong counter = new AtomicLong();
     /**
      * Locks this instance holds, with how many of its turns hold each: a turn that has just sent its final may not
      * have let go yet when the client's next message starts the next turn here.
      */
-    private final Map<String, Integer> held = new ConcurrentHashMap<>();
+    private final Map<String, Held> held = new ConcurrentHashMap<>();
+    /** One session's tryLocks run one at a time (their Redis calls included); sessions do not wait for each other. */
+    private final Object[] stripes = new Object[256];
+
+    private record Held(String value, int turns) {
+    }
 
     public RedisTurnLocks(Vertx vertx, StringRedisTemplate redis, String prefix, String self, Duration ttl) {
+        this.vertx = vertx;
         this.redis = redis;
         this.prefix = prefix;
         this.self = self;
         this.ttl = ttl;
+        for (int i = 0; i < stripes.length; i++) {
+            stripes[i] = new Object();
+        }
         vertx.setPeriodic(Math.max(200, ttl.toMillis() / 3), id -> {
             if (!held.isEmpty()) {
                 vertx.executeBlocking(() -> {
@@ -49,49 +66,66 @@ public class RedisTurnLocks implements TurnLocks {
         return RedisSessionDirectory.sessionKey(prefix, sessionId, "turn");
     }
 
-    /**
-     * Lock and unlock of this instance run one at a time (their Redis calls included), so that a lock being released
-     * here is never mistaken by the next turn here for another instance's.
-     */
+    /** The instance named by a lock's value ({@code <instance>|<n>}). */
+    public static String instanceOf(String lockValue) {
+        int bar = lockValue.lastIndexOf('|');
+        return bar < 0 ? lockValue : lockValue.substring(0, bar);
+    }
+
+    /** Blocking (Redis): on a worker or a socket's lane, never an event loop. */
     @Override
     public boolean tryLock(String sessionId) {
-        synchronized (held) {
-            if (held.containsKey(sessionId)) {
-                held.merge(sessionId, 1, Integer::sum); // ours already: this instance's registry keeps it to one
-                return true;
+        synchronized (stripes[(sessionId.hashCode() & 0x7fffffff) % stripes.length]) {
+            if (held.computeIfPresent(sessionId, (id, h) -> new Held(h.value(), h.turns() + 1)) != null) {
+                return true; // ours already: this instance's registry keeps it to one
             }
-            boolean locked;
+            String value = self + "|" + counter.incrementAndGet();
             try {
-                locked = Boolean.TRUE.equals(redis.opsForValue().setIfAbsent(key(sessionId), self, ttl));
+                boolean locked = Boolean.TRUE.equals(redis.opsForValue().setIfAbsent(key(sessionId), value, ttl));
+                if (!locked) {
+                    String current = redis.opsForValue().get(key(sessionId));
+                    if (current == null) {
+                        locked = Boolean.TRUE.equals(redis.opsForValue().setIfAbsent(key(sessionId), value, ttl));
+                    } else if (instanceOf(current).equals(self)) {
+                        // this instance's previous lock, its delete not run yet: taken over, so that delete misses
+                        locked = Boolean.TRUE.equals(redis.opsForValue().setIfPresent(key(sessionId), value, ttl))
+                                 || Boolean.TRUE.equals(redis.opsForValue().setIfAbsent(key(sessionId), value, ttl));
+                    }
+                }
+                if (locked) {
+                    held.put(sessionId, new Held(value, 1));
+                }
+                return locked;
             } catch (RuntimeException e) {
                 LOG.warn("Turn lock unavailable, the answer goes ahead: {}", e.getMessage());
                 return true;
             }
-            if (locked) {
-                held.put(sessionId, 1);
-            }
-            return locked;
         }
     }
 
+    /** Never blocks: callable from an event loop. */
     @Override
     public void unlock(String sessionId) {
-        synchronized (held) {
-            Integer n = held.get(sessionId);
-            if (n == null) {
-                return;
+        Held[] released = new Held[1];
+        held.computeIfPresent(sessionId, (id, h) -> {
+            if (h.turns() > 1) {
+                return new Held(h.value(), h.turns() - 1);
             }
-            if (n > 1) {
-                held.put(sessionId, n - 1);
-                return;
-            }
-            held.remove(sessionId);
+            released[0] = h;
+            return null;
+        });
+        if (released[0] == null) {
+            return;
+        }
+        String value = released[0].value();
+        vertx.executeBlocking(() -> {
             try {
-                redis.execute(RedisSessionDirectory.DELETE_IF, List.of(key(sessionId)), self);
+                redis.execute(RedisSessionDirectory.DELETE_IF, List.of(key(sessionId)), value);
             } catch (RuntimeException e) {
                 LOG.debug("Turn lock of {} not released (it expires): {}", sessionId, e.getMessage());
             }
-        }
+            return null;
+        }, false);
     }
 
     private void renew() {

@@ -72,6 +72,12 @@ public class TurnControl implements SessionListener {
     public void begin(Exchange exchange) {
         ClientFrame.UserMessage message = exchange.getProperty(GatewayHeaders.FRAME, ClientFrame.UserMessage.class);
         ClientSocket socket = exchange.getProperty(GatewayHeaders.SOCKET, ClientSocket.class);
+        if (!holdsSession(socket)) {
+            // refused when it opened (1013), or replaced here: its session's stream is not (yet) here, and an answer
+            // begun now would be numbered in a copy that the stream on its way replaces
+            throw new FrameRejected("This connection does not hold session " + socket.sessionId()
+                                    + " (refused or taken over): reconnect and send the message again");
+        }
         if (streams.active() >= limits.maxStreams()) {
             throw new FrameRejected("Gateway busy: too many answers streaming, try again shortly");
         }
@@ -110,6 +116,13 @@ public class TurnControl implements SessionListener {
         if (turn != null) {
             turn.complete();
         }
+    }
+
+    /** The socket is its session's registered one here, or the session moved on from here (frames forward). */
+    private boolean holdsSession(ClientSocket socket) {
+        return sessions.find(socket.sessionId())
+                       .map(held -> held.connectionKey().equals(socket.connectionKey())).orElse(false)
+               || sessionStreams.isMoved(socket.sessionId());
     }
 
     private static FrameRejected alreadyStreaming() {

@@ -116,7 +116,13 @@ public class RedisSessionDirectory implements SessionDirectory {
     public void releaseDeadTurn(String sessionId) {
         String key = sessionKey(prefix, sessionId, "turn");
         String streaming = redis.opsForValue().get(key);
-        if (streaming != null && !streaming.equals(self) && !alive(streaming)) {
+        if (streaming == null) {
+            return;
+        }
+        // the lock's value is <instance>|<n> (chat/RedisTurnLocks)
+        int bar = streaming.lastIndexOf('|');
+        String instance = bar < 0 ? streaming : streaming.substring(0, bar);
+        if (!instance.equals(self) && !alive(instance)) {
             redis.execute(DELETE_IF, List.of(key), streaming);
         }
     }

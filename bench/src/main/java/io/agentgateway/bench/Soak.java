@@ -527,7 +527,11 @@ public final class Soak {
             if (m instanceof Closed c) {
                 closedByServer.incrementAndGet();
                 s.conn = reopen(s, 1 - s.conn.instance, deadline);
-                if (!started) {
+                if (!started && c.code() != 4000) {
+                    // the question may have died with a killed instance (1006) before it was taken, or come on a
+                    // socket refused for now (1013), whose frames the gateway refuses. Not after 4000: the socket
+                    // was taken over after it had read the question, which goes on where the session went; sending
+                    // it again would ask it twice
                     resendAt = System.nanoTime() + TimeUnit.SECONDS.toNanos(6);
                 }
                 continue;

@@ -1,0 +1,98 @@
+package io.agentgateway.chat;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import io.agentgateway.testing.RedisFixture;
+import io.vertx.core.Vertx;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
+import org.springframework.data.redis.connection.jedis.JedisConnectionFactory;
+import org.springframework.data.redis.core.StringRedisTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * One answer at a time per session across instances, on a real redis-server: two instances' locks, the release that
+ * runs off the caller's thread, and a turn that starts on the same instance while its previous lock is being released.
+ */
+class RedisTurnLocksIT {
+
+    private RedisFixture redis;
+    private JedisConnectionFactory factory;
+    private StringRedisTemplate template;
+    private final Vertx vertx = Vertx.vertx();
+
+    @BeforeEach
+    void start() throws Exception {
+        redis = RedisFixture.started();
+        factory = new JedisConnectionFactory(new RedisStandaloneConfiguration("127.0.0.1", redis.port()));
+        factory.afterPropertiesSet();
+        factory.start();
+        template = new StringRedisTemplate(factory);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        factory.destroy();
+        redis.close();
+        vertx.close();
+    }
+
+    private RedisTurnLocks locks(String instance) {
+        return new RedisTurnLocks(vertx, template, "t:", instance, Duration.ofSeconds(10));
+    }
+
+    @Test
+    void aSessionStreamsOnOneInstanceAtATimeAndIsFreeOnceReleased() {
+        RedisTurnLocks a = locks("a-1");
+        RedisTurnLocks b = locks("b-1");
+        assertThat(a.tryLock("s")).isTrue();
+        assertThat(b.tryLock("s")).isFalse();
+        assertThat(b.tryLock("other")).isTrue();
+        assertThat(template.opsForValue().get("t:{s}:turn")).startsWith("a-1|");
+
+        a.unlock("s");
+        await().atMost(Duration.ofSeconds(5)).until(() -> b.tryLock("s"));
+        assertThat(RedisTurnLocks.instanceOf(template.opsForValue().get("t:{s}:turn"))).isEqualTo("b-1");
+    }
+
+    @Test
+    void theNextTurnHereTakesOverTheLockBeingReleasedAndItsDeleteMissesTheNewLock() throws Exception {
+        RedisTurnLocks a = locks("a-1");
+        RedisTurnLocks b = locks("b-1");
+        assertThat(a.tryLock("s")).isTrue();
+        // the release from an event loop returns at once; the delete runs on a worker
+        CompletableFuture<Long> unlockMillis = new CompletableFuture<>();
+        vertx.runOnContext(v -> {
+            long t0 = System.nanoTime();
+            a.unlock("s");
+            unlockMillis.complete((System.nanoTime() - t0) / 1_000_000);
+        });
+        assertThat(a.tryLock("s")).as("the client's next question, at once").isTrue();
+        assertThat(unlockMillis.get(5, TimeUnit.SECONDS)).isLessThan(50);
+
+        // whenever the first delete runs, the second lock stays
+        Thread.sleep(300);
+        assertThat(b.tryLock("s")).isFalse();
+        assertThat(template.opsForValue().get("t:{s}:turn")).startsWith("a-1|");
+        a.unlock("s");
+        await().atMost(Duration.ofSeconds(5)).until(() -> template.opsForValue().get("t:{s}:turn") == null);
+    }
+
+    @Test
+    void twoTurnsOfOneInstanceHoldTheLockUntilBothLetGo() {
+        RedisTurnLocks a = locks("a-1");
+        RedisTurnLocks b = locks("b-1");
+        assertThat(a.tryLock("s")).isTrue();
+        assertThat(a.tryLock("s")).isTrue();
+        a.unlock("s");
+        assertThat(b.tryLock("s")).isFalse();
+        a.unlock("s");
+        await().atMost(Duration.ofSeconds(5)).until(() -> b.tryLock("s"));
+    }
+}
