@@ -67,6 +67,7 @@ import io.agentgateway.ws.FrameParser;
 import io.agentgateway.ws.FrameRate;
 import io.agentgateway.ws.FrameValidator;
 import io.agentgateway.ws.GatewayWebsocketComponent;
+import io.agentgateway.ws.LaneThreads;
 import io.agentgateway.ws.ProtocolStrictness;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -234,7 +235,8 @@ public class GatewayConfiguration implements CamelConfiguration {
         engine.setCamelContext(context);
         registry.bind(PlatformHttpConstants.PLATFORM_HTTP_ENGINE_NAME, PlatformHttpEngine.class, engine);
         context.addComponent("vertx-websocket",
-                new GatewayWebsocketComponent(settings.wsMaxMessageBytes(), settings.wsIngressThreads(), metrics,
+                new GatewayWebsocketComponent(settings.wsMaxMessageBytes(),
+                        new LaneThreads(settings.wsIngressThreads(), settings.wsSessionThreads()), metrics,
                         new FrameRate(settings.wsMaxFramesPerSecond(), settings.wsFloodWindow())));
 
         VertxPlatformHttpServerConfiguration server = new VertxPlatformHttpServerConfiguration();

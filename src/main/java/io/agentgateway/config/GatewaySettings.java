@@ -25,6 +25,7 @@ import org.apache.camel.spi.PropertiesComponent;
  * @param corsOrigins       allowed browser origins, {@code *} for any
  * @param wsMaxMessageBytes largest WebSocket message accepted
  * @param wsIngressThreads  threads that validate and dispatch client frames
+ * @param wsSessionThreads  threads that open and close sessions (an open may wait for a handover)
  * @param historyMaxMessages chat messages (user and assistant) kept per session and sent to the agent
  * @param toolMaxTimeout    longest a tool call may wait for the client (caps timeout_s)
  * @param toolMaxPending    tool calls pending at once per session
@@ -72,6 +73,7 @@ public record GatewaySettings(
         List<String> corsOrigins,
         int wsMaxMessageBytes,
         int wsIngressThreads,
+        int wsSessionThreads,
         int historyMaxMessages,
         Duration toolMaxTimeout,
         int toolMaxPending,
@@ -164,6 +166,7 @@ public record GatewaySettings(
                 r.list("gateway.cors.origins", "CORS_ORIGINS"),
                 r.integer("gateway.ws.max-message-bytes", "GATEWAY__WS_MAX_MESSAGE_BYTES", 64, 64 * 1024 * 1024),
                 r.integer("gateway.ws.ingress-threads", "GATEWAY__WS_INGRESS_THREADS", 1, 1024),
+                r.integerOr("gateway.ws.session-threads", "GATEWAY__WS_SESSION_THREADS", 32, 1, 4096),
                 r.integer("gateway.history.max-messages", "GATEWAY__HISTORY_MAX_MESSAGES", 0, 10_000),
                 r.seconds("gateway.tool.max-timeout", "GATEWAY__TOOL_MAX_TIMEOUT"),
                 r.integer("gateway.tool.max-pending-per-session", "GATEWAY__TOOL_MAX_PENDING", 1, 100_000),

@@ -23,27 +23,27 @@ import org.apache.camel.spi.annotations.Component;
 public class GatewayWebsocketComponent extends VertxWebsocketComponent {
 
     private final int maxMessageBytes;
-    private final int ingressThreads;
+    private final LaneThreads threads;
     private final GatewayMetrics metrics;
     private final FrameRate frameRate;
 
     /**
      * @param maxMessageBytes largest client message, for the error frame that refuses a larger one
-     * @param ingressThreads  threads that run the sockets' lanes (validation and dispatch; nothing blocks long)
+     * @param threads         threads that run the sockets' lanes
      * @param metrics         hears of each socket opened and closed
      * @param frameRate       messages per second each socket may send, and when a flooding socket is closed
      */
-    public GatewayWebsocketComponent(int maxMessageBytes, int ingressThreads, GatewayMetrics metrics,
+    public GatewayWebsocketComponent(int maxMessageBytes, LaneThreads threads, GatewayMetrics metrics,
                                      FrameRate frameRate) {
         this.maxMessageBytes = maxMessageBytes;
-        this.ingressThreads = ingressThreads;
+        this.threads = threads;
         this.metrics = metrics;
         this.frameRate = frameRate;
     }
 
     @Override
     protected VertxWebsocketEndpoint createEndpointInstance(String uri, VertxWebsocketConfiguration configuration) {
-        return new OrderedWebsocketEndpoint(uri, this, configuration, maxMessageBytes, ingressThreads, metrics,
+        return new OrderedWebsocketEndpoint(uri, this, configuration, maxMessageBytes, threads, metrics,
                 frameRate);
     }
 

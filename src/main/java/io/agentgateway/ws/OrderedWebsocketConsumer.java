@@ -2,6 +2,7 @@ package io.agentgateway.ws;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 
@@ -49,11 +50,13 @@ public class OrderedWebsocketConsumer extends VertxWebsocketConsumer {
 
     private final Map<String, Connection> connections = new ConcurrentHashMap<>();
     private final int maxMessageBytes;
-    private final int ingressThreads;
+    private final LaneThreads threads;
     private final GatewayMetrics metrics;
     private final FrameRate frameRate;
     private final String rateRefusal;
     private ExecutorService pool;
+    /** runs OPEN and CLOSE, which may wait for a session's stream from another instance */
+    private ExecutorService sessionPool;
 
     /**
      * @param client the socket as the routes see it; null for events of a connection that fired no OPEN
@@ -65,10 +68,10 @@ public class OrderedWebsocketConsumer extends VertxWebsocketConsumer {
     }
 
     public OrderedWebsocketConsumer(VertxWebsocketEndpoint endpoint, Processor processor, int maxMessageBytes,
-                                    int ingressThreads, GatewayMetrics metrics, FrameRate frameRate) {
+                                    LaneThreads threads, GatewayMetrics metrics, FrameRate frameRate) {
         super(endpoint, processor);
         this.maxMessageBytes = maxMessageBytes;
-        this.ingressThreads = ingressThreads;
+        this.threads = threads;
         this.metrics = metrics;
         this.frameRate = frameRate;
         this.rateRefusal = JsonNodeFactory.instance.objectNode().put("error", frameRate.refusal()).toString();
@@ -77,7 +80,9 @@ public class OrderedWebsocketConsumer extends VertxWebsocketConsumer {
     @Override
     protected void doStart() throws Exception {
         pool = getEndpoint().getCamelContext().getExecutorServiceManager()
-                .newFixedThreadPool(this, "ws-ingress", ingressThreads);
+                .newFixedThreadPool(this, "ws-ingress", threads.ingress());
+        sessionPool = getEndpoint().getCamelContext().getExecutorServiceManager()
+                .newFixedThreadPool(this, "ws-session", threads.session());
         super.doStart();
     }
 
@@ -86,7 +91,9 @@ public class OrderedWebsocketConsumer extends VertxWebsocketConsumer {
         super.doStop();
         if (pool != null) {
             getEndpoint().getCamelContext().getExecutorServiceManager().shutdown(pool);
+            getEndpoint().getCamelContext().getExecutorServiceManager().shutdown(sessionPool);
             pool = null;
+            sessionPool = null;
         }
         connections.clear();
     }
@@ -177,7 +184,8 @@ public class OrderedWebsocketConsumer extends VertxWebsocketConsumer {
     protected void processExchange(Exchange exchange, RoutingContext routingContext) {
         String key = exchange.getMessage().getHeader(VertxWebsocketConstants.CONNECTION_KEY, String.class);
         VertxWebsocketEvent event = exchange.getMessage().getHeader(VertxWebsocketConstants.EVENT, VertxWebsocketEvent.class);
-        if (pool == null) {
+        ExecutorService sessions = sessionPool;
+        if (pool == null || sessions == null) {
             releaseExchange(exchange, false); // stopping: nothing runs any more
             return;
         }
@@ -196,7 +204,9 @@ public class OrderedWebsocketConsumer extends VertxWebsocketConsumer {
             exchange.setProperty(GatewayHeaders.SOCKET, connection.client());
         }
         try {
-            connection.lane().execute(() -> run(exchange, connection));
+            // in the lane's order, but OPEN and CLOSE on their own threads: an open may wait for its stream
+            Executor on = event == VertxWebsocketEvent.MESSAGE ? pool : sessions;
+            connection.lane().execute(() -> run(exchange, connection), on);
         } catch (RejectedExecutionException e) {
             LOG.debug("Dropping {} event of {}: gateway stopping", event, key);
             releaseExchange(exchange, false);

@@ -10,16 +10,16 @@ import org.apache.camel.component.vertx.websocket.VertxWebsocketEndpoint;
 public class OrderedWebsocketEndpoint extends VertxWebsocketEndpoint {
 
     private final int maxMessageBytes;
-    private final int ingressThreads;
+    private final LaneThreads threads;
     private final GatewayMetrics metrics;
     private final FrameRate frameRate;
 
     public OrderedWebsocketEndpoint(String uri, GatewayWebsocketComponent component,
-                                    VertxWebsocketConfiguration configuration, int maxMessageBytes, int ingressThreads,
+                                    VertxWebsocketConfiguration configuration, int maxMessageBytes, LaneThreads threads,
                                     GatewayMetrics metrics, FrameRate frameRate) {
         super(uri, component, configuration);
         this.maxMessageBytes = maxMessageBytes;
-        this.ingressThreads = ingressThreads;
+        this.threads = threads;
         this.metrics = metrics;
         this.frameRate = frameRate;
     }
@@ -29,7 +29,7 @@ public class OrderedWebsocketEndpoint extends VertxWebsocketEndpoint {
         if (getConfiguration().isConsumeAsClient()) {
             return super.createConsumer(processor);
         }
-        Consumer consumer = new OrderedWebsocketConsumer(this, processor, maxMessageBytes, ingressThreads, metrics,
+        Consumer consumer = new OrderedWebsocketConsumer(this, processor, maxMessageBytes, threads, metrics,
                 frameRate);
         configureConsumer(consumer);
         return consumer;
