@@ -8,8 +8,13 @@ public interface ConversationHistory {
     /** The session's earlier messages, oldest first. */
     List<ChatMessage> get(String sessionId);
 
-    /** Records a finished turn. */
+    /** Records a finished turn; blocking when {@link #blocking()}. */
     void append(String sessionId, ChatMessage user, ChatMessage assistant);
+
+    /** Whether {@link #append} waits on the network (then it never runs on an event loop). */
+    default boolean blocking() {
+        return false;
+    }
 
     void clear(String sessionId);
 }

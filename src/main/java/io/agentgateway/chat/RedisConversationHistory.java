@@ -60,6 +60,11 @@ public class RedisConversationHistory implements ConversationHistory {
     }
 
     @Override
+    public boolean blocking() {
+        return true;
+    }
+
+    @Override
     public void append(String sessionId, ChatMessage user, ChatMessage assistant) {
         if (maxMessages == 0) {
             return;

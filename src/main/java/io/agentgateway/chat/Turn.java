@@ -1,6 +1,5 @@
 package io.agentgateway.chat;
 
-import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.LongFunction;
 
@@ -18,13 +17,19 @@ import io.netty.buffer.ByteBufUtil;
  */
 public final class Turn {
 
+    /** Records a completed answer, then runs {@code then} (on any thread): the final waits for the record. */
+    @FunctionalInterface
+    public interface Recorder {
+        void record(Turn turn, String answer, Runnable then);
+    }
+
     private final String sessionId;
     private final String userContent;
     private final SessionStreams streams;
     private final ServerFrames frames;
     private final long maxAnswerBytes;
     private final Consumer<Turn> onFinish;
-    private final BiConsumer<Turn, String> onComplete;
+    private final Recorder onComplete;
     private final StringBuilder answer = new StringBuilder();
     private final GatewayMetrics metrics;
     /** when the user's message came in (nanoTime), for the time to the first token */
@@ -40,11 +45,12 @@ public final class Turn {
     /**
      * @param maxAnswerBytes past this many bytes of answer the turn fails (GATEWAY__MAX_ANSWER_BYTES)
      * @param onFinish       runs once when the turn ends, however it ends, before its final frame goes out
-     * @param onComplete     runs once, before {@code onFinish}, with the whole answer when the turn completes normally
+     * @param onComplete     runs once, before {@code onFinish}, with the whole answer when the turn completes normally;
+     *                       the turn ends (onFinish, then the final) when it says so
      * @param metrics        hears of each token sent and of how the turn ended
      */
     public Turn(String sessionId, String userContent, SessionStreams streams, ServerFrames frames, long maxAnswerBytes,
-                Consumer<Turn> onFinish, BiConsumer<Turn, String> onComplete, GatewayMetrics metrics) {
+                Consumer<Turn> onFinish, Recorder onComplete, GatewayMetrics metrics) {
         this.sessionId = sessionId;
         this.userContent = userContent;
         this.streams = streams;
@@ -113,10 +119,11 @@ public final class Turn {
         }
         // recorded, and the turn's slot, lock and registration given back, before the final goes out: a client that
         // sees is_final and asks again at once, on any instance, finds the history and room for its next answer
-        onComplete.accept(this, text);
-        metrics.answerEnded(AnswerOutcome.COMPLETED);
-        onFinish.accept(this);
-        streams.append(sessionId, seq -> frames.token("", true, seq));
+        onComplete.record(this, text, () -> {
+            metrics.answerEnded(AnswerOutcome.COMPLETED);
+            onFinish.accept(this);
+            streams.append(sessionId, seq -> frames.token("", true, seq));
+        });
         return true;
     }
 

@@ -158,10 +158,28 @@ public class TurnControl implements SessionListener {
         streams.current(sessionId).ifPresent(Turn::cancel);
     }
 
-    /** The one place history grows: a completed turn, whichever backend answered it. */
-    private void record(Turn turn, String answer) {
-        history.append(turn.sessionId(), new ChatMessage("user", turn.userContent()),
-                new ChatMessage("assistant", answer));
+    /**
+     * The one place history grows: a completed turn, whichever backend answered it. The turn ends once it is recorded,
+     * so a client that asks again at once, on any instance, finds it; a history in Redis is written on a worker (a
+     * turn completes on an event loop), and an unreachable one delays that final by its time-out, not the loop.
+     */
+    private void record(Turn turn, String answer, Runnable then) {
+        Runnable write = () -> {
+            try {
+                history.append(turn.sessionId(), new ChatMessage("user", turn.userContent()),
+                        new ChatMessage("assistant", answer));
+            } finally {
+                then.run();
+            }
+        };
+        if (history.blocking()) {
+            vertx.executeBlocking(() -> {
+                write.run();
+                return null;
+            }, false);
+        } else {
+            write.run();
+        }
     }
 
     /**

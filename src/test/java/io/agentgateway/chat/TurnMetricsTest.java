@@ -95,7 +95,7 @@ class TurnMetricsTest {
     }
 
     private Turn turn() {
-        return new Turn("s", "hi", new QuietStream(), frames, 1 << 20, t -> { }, (t, answer) -> { }, metrics);
+        return new Turn("s", "hi", new QuietStream(), frames, 1 << 20, t -> { }, (t, answer, then) -> then.run(), metrics);
     }
 
     private static final class Recording implements GatewayMetrics {
