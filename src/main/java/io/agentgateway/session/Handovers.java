@@ -60,6 +60,7 @@ public class Handovers {
         final long since = System.nanoTime();
         final CompletableFuture<Taken> installed = new CompletableFuture<>();
         String passOnTo;
+        long passOnAfter = -1;
 
         Asked(String holder) {
             this.holder = holder;
@@ -87,7 +88,7 @@ public class Handovers {
      * socket's lane, never an event loop) until it is installed here. {@link Taken#LATE} when it did not come in time:
      * the holder died, or is slow, in which case the stream is installed when it comes.
      */
-    public Taken take(String sessionId, String holder) {
+    public Taken take(String sessionId, String holder, long after) {
         forgetLost();
         Asked a = asked.compute(sessionId, (id, old) ->
                 old != null && old.holder.equals(holder) && !lost(old) ? old : new Asked(holder));
@@ -96,6 +97,7 @@ public class Handovers {
         m.put("kind", "handover");
         m.put("session_id", sessionId);
         m.put("to", self);
+        m.put("after", after);
         relay.send(holder, m.toString());
         try {
             return a.installed.get(wait.toMillis(), TimeUnit.MILLISECONDS);
@@ -133,6 +135,7 @@ public class Handovers {
         JsonNode m = exchange.getProperty(GatewayHeaders.RELAY, JsonNode.class);
         String sessionId = m.path("session_id").asText("");
         String to = m.path("to").asText("");
+        long after = m.path("after").asLong(-1);
         if (claimedHere(sessionId)) {
             // this instance claimed the session after the asker did: the request is older than the socket here
             LOG.info("Session {}: a handover to instance {} asked before this instance claimed it; ignored",
@@ -145,12 +148,13 @@ public class Handovers {
             LOG.info("Session {} asked for by instance {} while its stream comes from {}: handed on when here",
                     sessionId, to, coming.holder);
             coming.passOnTo = to;
+            coming.passOnAfter = after;
             return;
         }
         // asked by the very instance this one waits for: that one claimed later and has the stream; the copy
         // sent there is kept only if newer than its own (see SessionStreams#install)
         asked.remove(sessionId);
-        handOver(sessionId, to);
+        handOver(sessionId, to, after);
     }
 
     private boolean claimedHere(String sessionId) {
@@ -161,7 +165,8 @@ public class Handovers {
         }
     }
 
-    private void handOver(String sessionId, String to) {
+    /** @param after the last seq the asking socket has (-1: none): earlier frames are not sent */
+    private void handOver(String sessionId, String to, long after) {
         if (!streams.has(sessionId)) {
             // nothing to give (expired, moved on, or never here): an empty stream would pass for the session's
             LOG.info("Session {} asked for by instance {}: no stream of it here", sessionId, to);
@@ -177,7 +182,7 @@ public class Handovers {
             LOG.info("Session {} taken over on instance {}", sessionId, to);
             socket.close(SocketLifecycle.SESSION_TAKEN_OVER, "session taken over by a newer connection");
         });
-        streams.moveTo(sessionId, snapshot -> relay.send(to, snapshotMessage(sessionId, snapshot)),
+        streams.moveTo(sessionId, snapshot -> relay.send(to, snapshotMessage(sessionId, after(snapshot, after))),
                 frame -> relay.send(to, appendMessage(sessionId, frame)));
     }
 
@@ -205,7 +210,7 @@ public class Handovers {
             a.installed.complete(Taken.INSTALLED);
         }
         if (a.passOnTo != null) {
-            handOver(sessionId, a.passOnTo);
+            handOver(sessionId, a.passOnTo, a.passOnAfter);
         }
     }
 
@@ -214,6 +219,21 @@ public class Handovers {
     public void append(Exchange exchange) {
         JsonNode m = exchange.getProperty(GatewayHeaders.RELAY, JsonNode.class);
         streams.appendForwarded(m.path("session_id").asText(""), m.path("frame").asText(), m.path("from").asText());
+    }
+
+    /**
+     * The frames the asking socket does not have, and the last one it has: a wave of resumes moves what the clients
+     * miss, not every session's whole buffer, and the last frame still says whether an answer is open.
+     */
+    static SessionStreams.Snapshot after(SessionStreams.Snapshot snapshot, long after) {
+        long missing = snapshot.nextSeq() - 1 - after;
+        int size = snapshot.frames().size();
+        if (after < 0 || missing + 1 >= size) {
+            return snapshot;
+        }
+        int keep = (int) Math.max(1, missing + 1);
+        return new SessionStreams.Snapshot(snapshot.nextSeq(), snapshot.frames().subList(size - keep, size),
+                snapshot.owner());
     }
 
     private String snapshotMessage(String sessionId, SessionStreams.Snapshot snapshot) {

@@ -154,7 +154,7 @@ public class SocketLifecycle {
             // a stream asked for by an earlier socket that stopped waiting, and still on its way, is the session's
             Optional<String> from = previous.or(() -> handovers.awaitedFrom(sessionId));
             if (from.isPresent()) {
-                Handovers.Taken taken = handovers.take(sessionId, from.get());
+                Handovers.Taken taken = handovers.take(sessionId, from.get(), seen);
                 if (taken == Handovers.Taken.INSTALLED) {
                     return Brought.HERE;
                 }

@@ -343,6 +343,38 @@ class HandoversTest {
     }
 
     @Test
+    void aResumeMovesTheFramesItMissesAndTheLastItHasNotTheWholeBuffer() throws Exception {
+        Instance a = new Instance("a");
+        Instance b = new Instance("b");
+        b.open(null);
+        b.tokens(50);
+        CompletableFuture<Socket> onA = CompletableFuture.supplyAsync(() -> a.open(45L));
+        await(() -> kindsInFlight().contains("b:handover"));
+        deliverAll();
+        Socket socket = onA.get(5, TimeUnit.SECONDS);
+        List<JsonNode> got = socket.frames();
+        assertThat(got.get(0).path("recovered").asBoolean()).isTrue();
+        assertThat(got.subList(1, got.size())).extracting(f -> f.path("seq").asLong()).containsExactly(46L, 47L, 48L,
+                49L);
+        // a resume from further back than what moved cannot be served there
+        Socket older = a.open(10L);
+        assertThat(older.frames().get(0).path("error").asText()).contains("no longer kept");
+    }
+
+    @Test
+    void whatASnapshotKeepsForAResume() {
+        SessionStreams.Snapshot all = new SessionStreams.Snapshot(10, List.of("5", "6", "7", "8", "9"), "o");
+        assertThat(Handovers.after(all, -1)).isSameAs(all);
+        assertThat(Handovers.after(all, 2)).isSameAs(all);
+        assertThat(Handovers.after(all, 4)).isSameAs(all);
+        assertThat(Handovers.after(all, 7).frames()).containsExactly("7", "8", "9");
+        assertThat(Handovers.after(all, 9).frames()).containsExactly("9");
+        assertThat(Handovers.after(all, 12).frames()).containsExactly("9");
+        assertThat(Handovers.after(all, 7).nextSeq()).isEqualTo(10);
+        assertThat(Handovers.after(new SessionStreams.Snapshot(3, List.of(), null), 1).frames()).isEmpty();
+    }
+
+    @Test
     void anOlderCopyNeverReplacesAStreamThatNumberedFurther() {
         Instance a = new Instance("a");
         a.open(null);
