@@ -502,6 +502,8 @@ public final class Soak {
         boolean seqGap = false;
         boolean started = false;
         StringBuilder joined = new StringBuilder();
+        // what came, frame by frame, with its seq and the socket (instance) it came on: told with a bad answer
+        StringBuilder trace = new StringBuilder();
         long resendAt = Long.MAX_VALUE;
 
         if (s.conn.queue.peek() instanceof Closed) {
@@ -526,6 +528,7 @@ public final class Soak {
             }
             if (m instanceof Closed c) {
                 closedByServer.incrementAndGet();
+                trace.append("[closed ").append(c.code()).append("] ");
                 s.conn = reopen(s, 1 - s.conn.instance, deadline);
                 if (!started && c.code() != 4000) {
                     // the question may have died with a killed instance (1006) before it was taken, or come on a
@@ -607,13 +610,23 @@ public final class Soak {
                     mergedFrames.incrementAndGet();
                 }
                 joined.append(token);
+                if (trace.length() < 4000) {
+                    trace.append(seq).append('@').append(s.conn.instance).append('=')
+                            .append(pieces.length == 0 ? "" : pieces[0].substring(pieces[0].lastIndexOf('.') + 1))
+                            .append(' ');
+                }
                 if (f.getBoolean("is_final", false)) {
-                    return judge(kind, true, null, joined.toString(), expected(s.id, n), dup, reorder, misroute,
+                    Outcome o = judge(kind, true, null, joined.toString(), expected(s.id, n), dup, reorder, misroute,
                             seqGap, detail);
+                    if (o != Outcome.OK && o != Outcome.EXPECTED_ERROR) {
+                        detail[0] += "; frames (seq@instance=token): " + trace;
+                    }
+                    return o;
                 }
                 if (dropAfter > 0 && count >= dropAfter) {
                     dropAfter = -1;
                     s.conn.abort();
+                    trace.append("[dropped] ");
                     s.conn = reopen(s, 1 - s.conn.instance, deadline);
                 }
             } else if (type.equals("error")) {
