@@ -182,7 +182,8 @@ public class Handovers {
             LOG.info("Session {} taken over on instance {}", sessionId, to);
             socket.close(SocketLifecycle.SESSION_TAKEN_OVER, "session taken over by a newer connection");
         });
-        streams.moveTo(sessionId, snapshot -> relay.send(to, snapshotMessage(sessionId, after(snapshot, after))),
+        streams.moveTo(sessionId, to, snapshot -> relay.send(to, snapshotMessage(sessionId, after(snapshot, after),
+                        streams.forwardedFrom(sessionId, to))),
                 frame -> relay.send(to, appendMessage(sessionId, frame)));
     }
 
@@ -206,7 +207,7 @@ public class Handovers {
             m.path("frames").forEach(f -> frames.add(f.asText()));
             String owner = m.path("owner").isTextual() ? m.path("owner").asText() : null;
             streams.install(sessionId, new SessionStreams.Snapshot(m.path("next_seq").asLong(), frames, owner),
-                    Optional.of(from));
+                    Optional.of(from), m.path("took").asInt(-1));
             a.installed.complete(Taken.INSTALLED);
         }
         if (a.passOnTo != null) {
@@ -236,12 +237,14 @@ public class Handovers {
                 snapshot.owner());
     }
 
-    private String snapshotMessage(String sessionId, SessionStreams.Snapshot snapshot) {
+    /** @param took how many of the frames {@code to} forwarded here this stream took in (see SessionStreams#install) */
+    private String snapshotMessage(String sessionId, SessionStreams.Snapshot snapshot, int took) {
         ObjectNode m = mapper.createObjectNode();
         m.put("kind", "snapshot");
         m.put("session_id", sessionId);
         m.put("from", self);
         m.put("next_seq", snapshot.nextSeq());
+        m.put("took", took);
         if (snapshot.owner() != null) {
             m.put("owner", snapshot.owner());
         }

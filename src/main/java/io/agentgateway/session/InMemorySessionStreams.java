@@ -114,6 +114,13 @@ public class InMemorySessionStreams implements SessionStreams {
         boolean known;
         /** where frames go once the session moved to another instance; null while it is here */
         Consumer<String> movedTo;
+        /** the instance it moved to, and the frames forwarded there since (null past the buffer size) */
+        String movedToInstance;
+        List<String> forwarded;
+        long forwardedBytes;
+        /** the instance whose forwarded frames were appended here since the last install, and how many */
+        String forwardedInFrom;
+        int forwardedIn;
         /** the other instance whose answer streams in here (after a handover), if any */
         String producer;
         /** an answer's tokens went out and its final has not */
@@ -193,7 +200,9 @@ public class InMemorySessionStreams implements SessionStreams {
                     continue; // expired between lookup and lock: append to the new one
                 }
                 if (log.movedTo != null) {
-                    log.movedTo.accept(frame.apply(SEQ_PLACEHOLDER));
+                    String text = frame.apply(SEQ_PLACEHOLDER);
+                    rememberForwarded(log, text);
+                    log.movedTo.accept(text);
                     ready = takeReadyWaiters(log);
                     seq = SEQ_PLACEHOLDER;
                 } else {
@@ -205,6 +214,23 @@ public class InMemorySessionStreams implements SessionStreams {
             runAll(ready);
             return seq;
         }
+    }
+
+    /** Bounded by the buffer size: past it, a stream that comes back does without them. Holds the lock. */
+    private void rememberForwarded(Log log, String text) {
+        if (log.forwarded == null) {
+            return;
+        }
+        log.forwardedBytes += text.length();
+        if (log.forwardedBytes > bufferBytes) {
+            log.forwarded = null;
+        } else {
+            log.forwarded.add(text);
+        }
+    }
+
+    private static String numbered(String forwardedText, long seq) {
+        return forwardedText.replace("\"seq\":" + SEQ_PLACEHOLDER, "\"seq\":" + seq);
     }
 
     /** Adds a frame with its seq to the log, delivers what it can, and saves it beyond memory. Holds the lock. */
@@ -352,7 +378,7 @@ public class InMemorySessionStreams implements SessionStreams {
     }
 
     @Override
-    public Snapshot moveTo(String sessionId, Consumer<Snapshot> snapshotFirst, Consumer<String> forward) {
+    public Snapshot moveTo(String sessionId, String to, Consumer<Snapshot> snapshotFirst, Consumer<String> forward) {
         Log log = log(sessionId);
         Snapshot snapshot;
         List<Runnable> ready;
@@ -364,6 +390,9 @@ public class InMemorySessionStreams implements SessionStreams {
             snapshot = new Snapshot(log.nextSeq, texts, log.owner);
             snapshotFirst.accept(snapshot); // under the lock: no frame appended after it can overtake it
             log.movedTo = forward;
+            log.movedToInstance = to;
+            log.forwarded = new ArrayList<>();
+            log.forwardedBytes = 0;
             log.socket = null;
             log.idleSince = System.nanoTime();
             ready = takeReadyWaiters(log); // a producer held back here no longer is: its frames go elsewhere
@@ -419,9 +448,27 @@ public class InMemorySessionStreams implements SessionStreams {
     }
 
     @Override
-    public void install(String sessionId, Snapshot snapshot, Optional<String> producer) {
+    public int forwardedFrom(String sessionId, String instance) {
+        Log log = logs.get(sessionId);
+        if (log == null) {
+            return 0;
+        }
+        synchronized (log) {
+            return instance.equals(log.forwardedInFrom) ? log.forwardedIn : 0;
+        }
+    }
+
+    @Override
+    public void install(String sessionId, Snapshot snapshot, Optional<String> producer, int took) {
         Log log = log(sessionId);
         synchronized (log) {
+            // frames this instance forwarded to the one the stream comes back from, which that one had not taken
+            List<String> behind = List.of();
+            if (took >= 0 && log.movedTo != null && log.forwarded != null
+                    && producer.isPresent() && producer.get().equals(log.movedToInstance)) {
+                behind = new ArrayList<>(log.forwarded.subList(Math.min(took, log.forwarded.size()),
+                        log.forwarded.size()));
+            }
             if (log.known && log.movedTo == null && !log.expired && log.nextSeq > snapshot.nextSeq()) {
                 // this copy numbered further than the one sent: it is the session (the other an older copy of it),
                 // and frames forwarded from there go on after it
@@ -450,19 +497,37 @@ public class InMemorySessionStreams implements SessionStreams {
             if (snapshot.owner() != null) {
                 log.owner = snapshot.owner();
             }
+            log.movedToInstance = null;
+            log.forwarded = null;
+            log.forwardedInFrom = null;
+            log.forwardedIn = 0;
             evict(log);
+            for (String text : behind) {
+                long next = log.nextSeq++;
+                keep(log, next, numbered(text, next));
+            }
         }
     }
 
     @Override
     public void appendForwarded(String sessionId, String frame, String from) {
-        append(sessionId, seq -> frame.replace("\"seq\":" + SEQ_PLACEHOLDER, "\"seq\":" + seq));
-        Log log = logs.get(sessionId);
-        if (log != null) {
-            synchronized (log) {
-                if (log.answerOpen && log.producer == null) {
-                    log.producer = from; // an answer that began there after the handover
+        Log log = log(sessionId);
+        synchronized (log) {
+            if (log.movedTo != null && from.equals(log.movedToInstance)) {
+                return; // forwarded here as the session went back there: that instance appends it itself
+            }
+            if (log.movedTo == null) {
+                if (!from.equals(log.forwardedInFrom)) {
+                    log.forwardedInFrom = from;
+                    log.forwardedIn = 0;
                 }
+                log.forwardedIn++;
+            }
+        }
+        append(sessionId, seq -> numbered(frame, seq));
+        synchronized (log) {
+            if (log.answerOpen && log.producer == null) {
+                log.producer = from; // an answer that began there after the handover
             }
         }
     }

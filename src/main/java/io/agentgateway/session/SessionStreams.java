@@ -64,12 +64,18 @@ public interface SessionStreams {
     boolean claim(String sessionId, String identity);
 
     /**
-     * The session moves to another instance: {@code snapshotFirst} gets its stream as it is, before any frame appended
-     * after it, and from now on every frame appended here goes to {@code forward} (its text with
-     * {@link #SEQ_PLACEHOLDER} for a seq) instead.
+     * The session moves to instance {@code to}: {@code snapshotFirst} gets its stream as it is, before any frame
+     * appended after it, and from now on every frame appended here goes to {@code forward} (its text with
+     * {@link #SEQ_PLACEHOLDER} for a seq) instead. The frames forwarded are remembered (bounded): should the session
+     * come back from {@code to} before {@code to} took them all, {@link #install} appends the rest here, in order.
      */
-    Snapshot moveTo(String sessionId, java.util.function.Consumer<Snapshot> snapshotFirst,
+    Snapshot moveTo(String sessionId, String to, java.util.function.Consumer<Snapshot> snapshotFirst,
                     java.util.function.Consumer<String> forward);
+
+    /** How many frames forwarded from {@code instance} this stream took in since it was installed here. */
+    default int forwardedFrom(String sessionId, String instance) {
+        return 0;
+    }
 
     /** True when the session's stream moved to another instance. */
     boolean isMoved(String sessionId);
@@ -89,7 +95,17 @@ public interface SessionStreams {
      *
      * @param producer the instance whose answer may still stream into it, if any
      */
-    void install(String sessionId, Snapshot snapshot, java.util.Optional<String> producer);
+    default void install(String sessionId, Snapshot snapshot, java.util.Optional<String> producer) {
+        install(sessionId, snapshot, producer, -1);
+    }
+
+    /**
+     * As {@link #install(String, Snapshot, java.util.Optional)}, for a stream that comes back from the instance it was
+     * moved to: that instance took in {@code took} of the frames forwarded to it (-1: unknown). The ones it did not
+     * take (they were on their way when it moved the session back) are appended here after the snapshot, in order,
+     * and before anything appended here later.
+     */
+    void install(String sessionId, Snapshot snapshot, java.util.Optional<String> producer, int took);
 
     /** An answer the stream left open (its instance stopped) ends with an error final saying it was interrupted. */
     void interruptIfOpen(String sessionId);
@@ -100,7 +116,9 @@ public interface SessionStreams {
 
     /**
      * Appends a frame made on another instance ({@code from}; its seq is {@link #SEQ_PLACEHOLDER}). While that frame
-     * leaves an answer open, {@code from} is the answer's producer: if it dies, the answer is interrupted here.
+     * leaves an answer open, {@code from} is the answer's producer: if it dies, the answer is interrupted here. A frame
+     * from the very instance this stream moved to is dropped: it was on its way when the session went back there,
+     * and that instance appends it itself (see {@link #install(String, Snapshot, java.util.Optional, int)}).
      */
     void appendForwarded(String sessionId, String frame, String from);
 

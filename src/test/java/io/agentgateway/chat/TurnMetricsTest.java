@@ -183,7 +183,7 @@ class TurnMetricsTest {
         }
 
         @Override
-        public Snapshot moveTo(String sessionId, java.util.function.Consumer<Snapshot> snapshotFirst,
+        public Snapshot moveTo(String sessionId, String to, java.util.function.Consumer<Snapshot> snapshotFirst,
                                java.util.function.Consumer<String> forward) {
             throw new UnsupportedOperationException();
         }
@@ -209,7 +209,7 @@ class TurnMetricsTest {
         }
 
         @Override
-        public void install(String sessionId, Snapshot snapshot, java.util.Optional<String> producer) {
+        public void install(String sessionId, Snapshot snapshot, java.util.Optional<String> producer, int took) {
         }
 
         @Override

@@ -128,7 +128,12 @@ class HandoversTest {
         }
 
         void tokens(int n) {
-            for (int i = 0; i < n; i++) {
+            tokens(0, n);
+        }
+
+        /** Tokens "t<from>" .. "t<from + n - 1>". */
+        void tokens(int from, int n) {
+            for (int i = from; i < from + n; i++) {
                 String text = "t" + i;
                 streams.append(S, seq -> frames.token(text, false, seq));
             }
@@ -213,6 +218,16 @@ class HandoversTest {
             }
             instances.get(next[0]).receive(next[1]);
         }
+    }
+
+    /** Delivers the first message in flight only. */
+    private String deliverOne() throws Exception {
+        String[] next;
+        synchronized (inFlight) {
+            next = inFlight.poll();
+        }
+        instances.get(next[0]).receive(next[1]);
+        return next[0] + ":" + MAPPER.readTree(next[1]).path("kind").asText();
     }
 
     private List<String> kindsInFlight() throws Exception {
@@ -372,6 +387,38 @@ class HandoversTest {
         assertThat(Handovers.after(all, 12).frames()).containsExactly("9");
         assertThat(Handovers.after(all, 7).nextSeq()).isEqualTo(10);
         assertThat(Handovers.after(new SessionStreams.Snapshot(3, List.of(), null), 1).frames()).isEmpty();
+    }
+
+    @Test
+    void anAnswerThatWentToAnotherInstanceAndStraightBackKeepsItsOrder() throws Exception {
+        Instance a = new Instance("a");
+        Instance b = new Instance("b");
+        a.open(null);
+        a.tokens(3); // t0..t2, seq 0..2; the answer streams on A
+        CompletableFuture<Socket> onB = CompletableFuture.supplyAsync(() -> b.open(2L));
+        await(() -> kindsInFlight().contains("a:handover"));
+        deliverAll();
+        onB.get(5, TimeUnit.SECONDS); // the session is on B now; A forwards what its answer appends
+
+        a.tokens(3, 2); // t3, t4: A's answer goes on, forwarded to B
+        CompletableFuture<Socket> backOnA = CompletableFuture.supplyAsync(() -> a.open(2L));
+        await(() -> kindsInFlight().contains("b:handover"));
+        a.tokens(5, 2); // t5, t6: forwarded after A asked for the session back, still on their way when B moves it
+        assertThat(deliverOne()).isEqualTo("b:append");
+        assertThat(deliverOne()).isEqualTo("b:append");
+        assertThat(deliverOne()).isEqualTo("b:handover"); // B moves it back; it took 2 of the 4 A forwarded
+        assertThat(deliverOne()).isEqualTo("b:append"); // t5, arriving after B moved: dropped, not sent back
+        assertThat(deliverOne()).isEqualTo("b:append");
+        assertThat(kindsInFlight()).containsExactly("a:snapshot");
+        assertThat(deliverOne()).isEqualTo("a:snapshot"); // A appends t5, t6 itself, after the snapshot
+        Socket socket = backOnA.get(5, TimeUnit.SECONDS);
+        a.tokens(7, 1); // A's answer goes on, after everything before it
+        deliverAll();
+
+        List<JsonNode> got = socket.frames();
+        assertThat(got.get(0).path("recovered").asBoolean()).isTrue();
+        assertThat(got.subList(1, got.size())).extracting(f -> f.path("seq").asLong() + "=" + f.path("token").asText())
+                .containsExactly("3=t3", "4=t4", "5=t5", "6=t6", "7=t7");
     }
 
     @Test
