@@ -190,7 +190,10 @@ public class GatewayConfiguration implements CamelConfiguration {
             remoteToolCalls.socketClosed(socket.sessionId(), socket.connectionKey());
         });
         Handovers handovers = new Handovers(mapper, sessions, sessionStreams, relay, directory,
-                settings.instanceId(), settings.handoverTimeout(), settings.instanceTtl());
+                settings.instanceId(), settings.handoverTimeout(),
+                // how long a stream asked for may still come: dropping it loses the session, while a holder that
+                // died is given up at once anyway (SessionDirectory.responsive)
+                max(settings.instanceTtl().multipliedBy(3), Duration.ofSeconds(30)));
         registry.bind("handovers", handovers);
         SocketLifecycle socketLifecycle = new SocketLifecycle(sessions, sessionStreams, onRelease, metrics, directory,
                 handovers, store);
@@ -286,5 +289,9 @@ public class GatewayConfiguration implements CamelConfiguration {
         protected void doStop() throws Exception {
             vertx.close().toCompletionStage().toCompletableFuture().get();
         }
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
     }
 }

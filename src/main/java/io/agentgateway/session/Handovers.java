@@ -69,7 +69,7 @@ public class Handovers {
 
     /**
      * @param wait      how long a new socket waits for the stream from the other instance before it gives up for now
-     * @param lateBound how long a stream asked for may still come; after that it is taken for lost (the instance TTL)
+     * @param lateBound how long a stream asked for may still come; after that it is taken for lost
      */
     public Handovers(ObjectMapper mapper, SessionRegistry sessions, SessionStreams streams, InstanceRelay relay,
                      SessionDirectory directory, String self, Duration wait, Duration lateBound) {
