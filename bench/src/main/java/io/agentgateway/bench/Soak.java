@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
+import java.util.stream.IntStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -89,8 +90,15 @@ public final class Soak {
     private final Target[] instances = new Target[2];
     private final String[][] figures = new String[2][];
     private Map<String, String> baseEnv;
-    private final HttpClient http = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(4))
-            .connectTimeout(Duration.ofSeconds(2)).build();
+    /**
+     * Several clients, each with its own selector thread: one JDK HttpClient reads every one of its WebSockets on one
+     * thread, which for a thousand sessions could make the harness, not the gateway, the slow side. (Spreading them
+     * did not change how many first sockets time out in the 1,000-session run: see docs/reliability.md.)
+     */
+    private final HttpClient[] http = IntStream.range(0, 16)
+            .mapToObj(i -> HttpClient.newBuilder().executor(Executors.newFixedThreadPool(2))
+                    .connectTimeout(Duration.ofSeconds(2)).build())
+            .toArray(HttpClient[]::new);
     private long t0;
     private volatile long loadEnd;
 
@@ -727,7 +735,8 @@ public final class Soak {
         Conn c = new Conn(instance);
         URI uri = URI.create("ws://127.0.0.1:" + ports[instance] + "/ws/" + pathAndQuery);
         long wait = Math.max(1, Math.min(5_000, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-        c.ws = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(2)).buildAsync(uri, c)
+        HttpClient client = http[Math.floorMod(pathAndQuery.split("\\?")[0].hashCode(), http.length)];
+        c.ws = client.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(2)).buildAsync(uri, c)
                 .get(wait, TimeUnit.MILLISECONDS);
         return c;
     }
