@@ -93,9 +93,7 @@ public class Handovers {
         Asked a = asked.compute(sessionId, (id, old) ->
                 old != null && old.holder.equals(holder) && !lost(old) ? old : new Asked(holder));
         // asked again even when asked before: the holder ignores a request older than its own claim (see handover)
-        ObjectNode m = mapper.createObjectNode();
-        m.put("kind", "handover");
-        m.put("session_id", sessionId);
+        ObjectNode m = message("handover", sessionId);
         m.put("to", self);
         m.put("after", after);
         relay.send(holder, m.toString());
@@ -170,10 +168,7 @@ public class Handovers {
         if (!streams.has(sessionId)) {
             // nothing to give (expired, moved on, or never here): an empty stream would pass for the session's
             LOG.info("Session {} asked for by instance {}: no stream of it here", sessionId, to);
-            ObjectNode m = mapper.createObjectNode();
-            m.put("kind", "snapshot");
-            m.put("session_id", sessionId);
-            m.put("from", self);
+            ObjectNode m = message("snapshot", sessionId);
             m.put("missing", true);
             relay.send(to, m.toString());
             return;
@@ -239,10 +234,7 @@ public class Handovers {
 
     /** @param took how many of the frames {@code to} forwarded here this stream took in (see SessionStreams#install) */
     private String snapshotMessage(String sessionId, SessionStreams.Snapshot snapshot, int took) {
-        ObjectNode m = mapper.createObjectNode();
-        m.put("kind", "snapshot");
-        m.put("session_id", sessionId);
-        m.put("from", self);
+        ObjectNode m = message("snapshot", sessionId);
         m.put("next_seq", snapshot.nextSeq());
         m.put("took", took);
         if (snapshot.owner() != null) {
@@ -254,11 +246,17 @@ public class Handovers {
     }
 
     private String appendMessage(String sessionId, String frame) {
-        ObjectNode m = mapper.createObjectNode();
-        m.put("kind", "append");
-        m.put("session_id", sessionId);
-        m.put("from", self);
+        ObjectNode m = message("append", sessionId);
         m.put("frame", frame);
         return m.toString();
+    }
+
+    /** A relay message of this kind about the session, from this instance. */
+    private ObjectNode message(String kind, String sessionId) {
+        ObjectNode m = mapper.createObjectNode();
+        m.put("kind", kind);
+        m.put("session_id", sessionId);
+        m.put("from", self);
+        return m;
     }
 }

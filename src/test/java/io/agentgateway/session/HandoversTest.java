@@ -220,6 +220,14 @@ class HandoversTest {
         }
     }
 
+    /** A socket opening the session at {@code at}, which asks {@code asked} for the stream: delivered, then opened. */
+    private Socket openAskingFor(Instance at, long lastSeq, Instance asked) throws Exception {
+        CompletableFuture<Socket> opening = CompletableFuture.supplyAsync(() -> at.open(lastSeq));
+        await(() -> kindsInFlight().contains(asked.name + ":handover"));
+        deliverAll();
+        return opening.get(5, TimeUnit.SECONDS);
+    }
+
     /** Delivers the first message in flight only. */
     private String deliverOne() throws Exception {
         String[] next;
@@ -308,10 +316,7 @@ class HandoversTest {
         assertThat(a.open(3L).closedWith).isEqualTo(SocketLifecycle.TRY_AGAIN_LATER); // A asked B, B slow
 
         // the client tries C, which asks A (the directory names A): A's copy is empty, B's is on its way to A
-        CompletableFuture<Socket> onC = CompletableFuture.supplyAsync(() -> c.open(3L));
-        await(() -> kindsInFlight().contains("a:handover"));
-        deliverAll();
-        Socket socket = onC.get(5, TimeUnit.SECONDS);
+        Socket socket = openAskingFor(c, 3L, a);
         assertThat(socket.closedWith).isZero();
         assertThat(c.streams.nextSeq(S)).isEqualTo(4);
         assertThat(socket.frames().get(0).path("recovered").asBoolean()).isTrue();
@@ -326,10 +331,7 @@ class HandoversTest {
         b.tokens(3);
         assertThat(a.open(2L).closedWith).isEqualTo(SocketLifecycle.TRY_AGAIN_LATER);
         // before B read A's request, the client came back to B: B claims the session again and asks A
-        CompletableFuture<Socket> again = CompletableFuture.supplyAsync(() -> b.open(2L));
-        await(() -> kindsInFlight().contains("a:handover"));
-        deliverAll();
-        Socket socket = again.get(5, TimeUnit.SECONDS);
+        Socket socket = openAskingFor(b, 2L, a);
 
         // B kept its stream: A's request predates B's claim, and A's empty copy is older than B's
         assertThat(socket.closedWith).isZero();
@@ -346,10 +348,7 @@ class HandoversTest {
         Instance a = new Instance("a");
         Instance b = new Instance("b"); // named as the holder, but its stream is gone (it expired there)
         holders.put(S, "b");
-        CompletableFuture<Socket> onA = CompletableFuture.supplyAsync(() -> a.open(7L));
-        await(() -> kindsInFlight().contains("b:handover"));
-        deliverAll();
-        Socket socket = onA.get(5, TimeUnit.SECONDS);
+        Socket socket = openAskingFor(a, 7L, b);
         assertThat(socket.closedWith).isZero();
         assertThat(b.streams.has(S)).isFalse();
         // nothing of it anywhere: numbered on after what the client has, never from 0
@@ -363,10 +362,7 @@ class HandoversTest {
         Instance b = new Instance("b");
         b.open(null);
         b.tokens(50);
-        CompletableFuture<Socket> onA = CompletableFuture.supplyAsync(() -> a.open(45L));
-        await(() -> kindsInFlight().contains("b:handover"));
-        deliverAll();
-        Socket socket = onA.get(5, TimeUnit.SECONDS);
+        Socket socket = openAskingFor(a, 45L, b);
         List<JsonNode> got = socket.frames();
         assertThat(got.get(0).path("recovered").asBoolean()).isTrue();
         assertThat(got.subList(1, got.size())).extracting(f -> f.path("seq").asLong()).containsExactly(46L, 47L, 48L,
@@ -395,10 +391,7 @@ class HandoversTest {
         Instance b = new Instance("b");
         a.open(null);
         a.tokens(3); // t0..t2, seq 0..2; the answer streams on A
-        CompletableFuture<Socket> onB = CompletableFuture.supplyAsync(() -> b.open(2L));
-        await(() -> kindsInFlight().contains("a:handover"));
-        deliverAll();
-        onB.get(5, TimeUnit.SECONDS); // the session is on B now; A forwards what its answer appends
+        openAskingFor(b, 2L, a);
 
         a.tokens(3, 2); // t3, t4: A's answer goes on, forwarded to B
         CompletableFuture<Socket> backOnA = CompletableFuture.supplyAsync(() -> a.open(2L));
