@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.agentgateway.common.Stripes;
 import io.agentgateway.session.RedisSessionDirectory;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
@@ -38,7 +39,7 @@ public class RedisTurnLocks implements TurnLocks {
      */
     private final Map<String, Held> held = new ConcurrentHashMap<>();
     /** One session's tryLocks run one at a time (their Redis calls included); sessions do not wait for each other. */
-    private final Object[] stripes = new Object[256];
+    private final Stripes stripes = new Stripes(256);
 
     private record Held(String value, int turns) {
     }
@@ -49,9 +50,6 @@ public class RedisTurnLocks implements TurnLocks {
         this.prefix = prefix;
         this.self = self;
         this.ttl = ttl;
-        for (int i = 0; i < stripes.length; i++) {
-            stripes[i] = new Object();
-        }
         vertx.setPeriodic(Math.max(200, ttl.toMillis() / 3), id -> {
             if (!held.isEmpty()) {
                 vertx.executeBlocking(() -> {
@@ -75,7 +73,7 @@ public class RedisTurnLocks implements TurnLocks {
     /** Blocking (Redis): on a worker or a socket's lane, never an event loop. */
     @Override
     public boolean tryLock(String sessionId) {
-        synchronized (stripes[(sessionId.hashCode() & 0x7fffffff) % stripes.length]) {
+        synchronized (stripes.of(sessionId)) {
             if (held.computeIfPresent(sessionId, (id, h) -> new Held(h.value(), h.turns() + 1)) != null) {
                 return true; // ours already: this instance's registry keeps it to one
             }

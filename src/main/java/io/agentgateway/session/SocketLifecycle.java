@@ -7,6 +7,7 @@ import java.util.OptionalLong;
 import io.agentgateway.common.ClientSocket;
 import io.agentgateway.common.GatewayHeaders;
 import io.agentgateway.common.GatewayMetrics;
+import io.agentgateway.common.Stripes;
 import org.apache.camel.Exchange;
 import org.apache.camel.Handler;
 import org.slf4j.Logger;
@@ -44,7 +45,8 @@ public class SocketLifecycle {
     private final SessionDirectory directory;
     private final Handovers handovers;
     private final StreamStore store;
-    private final Object[] stripes = new Object[1024];
+    /** one session's opens and closes, one at a time */
+    private final Stripes stripes = new Stripes(1024);
 
     /**
      * @param directory which instance holds each session ({@link SessionDirectory#LOCAL} for one instance)
@@ -61,9 +63,6 @@ public class SocketLifecycle {
         this.directory = directory;
         this.handovers = handovers;
         this.store = store;
-        for (int i = 0; i < stripes.length; i++) {
-            stripes[i] = new Object();
-        }
     }
 
     /**
@@ -74,7 +73,7 @@ public class SocketLifecycle {
     @Handler
     public void open(Exchange exchange) {
         ClientSocket socket = exchange.getProperty(GatewayHeaders.SOCKET, ClientSocket.class);
-        synchronized (stripe(socket.sessionId())) {
+        synchronized (stripes.of(socket.sessionId())) {
             openLocked(exchange, socket);
         }
     }
@@ -118,14 +117,9 @@ public class SocketLifecycle {
     @Handler
     public void close(Exchange exchange) {
         ClientSocket socket = exchange.getProperty(GatewayHeaders.SOCKET, ClientSocket.class);
-        synchronized (stripe(socket.sessionId())) {
+        synchronized (stripes.of(socket.sessionId())) {
             closeLocked(socket);
         }
-    }
-
-    /** One of a fixed set of locks, by session: bounded, and two sessions rarely share one. */
-    private Object stripe(String sessionId) {
-        return stripes[(sessionId.hashCode() & 0x7fffffff) % stripes.length];
     }
 
     private void closeLocked(ClientSocket socket) {
