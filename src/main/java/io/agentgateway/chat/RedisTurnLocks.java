@@ -64,12 +64,6 @@ public class RedisTurnLocks implements TurnLocks {
         return RedisSessionDirectory.sessionKey(prefix, sessionId, "turn");
     }
 
-    /** The instance named by a lock's value ({@code <instance>|<n>}). */
-    public static String instanceOf(String lockValue) {
-        int bar = lockValue.lastIndexOf('|');
-        return bar < 0 ? lockValue : lockValue.substring(0, bar);
-    }
-
     /** Blocking (Redis): on a worker or a socket's lane, never an event loop. */
     @Override
     public boolean tryLock(String sessionId) {
@@ -84,7 +78,7 @@ public class RedisTurnLocks implements TurnLocks {
                     String current = redis.opsForValue().get(key(sessionId));
                     if (current == null) {
                         locked = Boolean.TRUE.equals(redis.opsForValue().setIfAbsent(key(sessionId), value, ttl));
-                    } else if (instanceOf(current).equals(self)) {
+                    } else if (RedisSessionDirectory.turnLockInstance(current).equals(self)) {
                         // this instance's previous lock, its delete not run yet: taken over, so that delete misses
                         locked = Boolean.TRUE.equals(redis.opsForValue().setIfPresent(key(sessionId), value, ttl))
                                  || Boolean.TRUE.equals(redis.opsForValue().setIfAbsent(key(sessionId), value, ttl));

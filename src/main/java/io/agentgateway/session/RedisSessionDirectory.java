@@ -112,6 +112,12 @@ public class RedisSessionDirectory implements SessionDirectory {
         return own;
     }
 
+    /** The instance named by a session's answer lock, whose value is {@code <instance>|<n>} (chat/RedisTurnLocks). */
+    public static String turnLockInstance(String lockValue) {
+        int bar = lockValue.lastIndexOf('|');
+        return bar < 0 ? lockValue : lockValue.substring(0, bar);
+    }
+
     @Override
     public void releaseDeadTurn(String sessionId) {
         String key = sessionKey(prefix, sessionId, "turn");
@@ -119,9 +125,7 @@ public class RedisSessionDirectory implements SessionDirectory {
         if (streaming == null) {
             return;
         }
-        // the lock's value is <instance>|<n> (chat/RedisTurnLocks)
-        int bar = streaming.lastIndexOf('|');
-        String instance = bar < 0 ? streaming : streaming.substring(0, bar);
+        String instance = turnLockInstance(streaming);
         if (!instance.equals(self) && !alive(instance)) {
             redis.execute(DELETE_IF, List.of(key), streaming);
         }

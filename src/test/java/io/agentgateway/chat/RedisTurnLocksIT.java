@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import io.agentgateway.session.RedisSessionDirectory;
 import io.agentgateway.testing.RedisFixture;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterEach;
@@ -58,7 +59,7 @@ class RedisTurnLocksIT {
 
         a.unlock("s");
         await().atMost(Duration.ofSeconds(5)).until(() -> b.tryLock("s"));
-        assertThat(RedisTurnLocks.instanceOf(template.opsForValue().get("t:{s}:turn"))).isEqualTo("b-1");
+        assertThat(RedisSessionDirectory.turnLockInstance(template.opsForValue().get("t:{s}:turn"))).isEqualTo("b-1");
     }
 
     @Test
