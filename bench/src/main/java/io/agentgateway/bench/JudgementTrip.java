@@ -53,8 +53,18 @@ final class JudgementTrip {
     }
 
     /** A way of asking, holding its connections; {@link #lanes} many requests can be in flight at once. */
-    interface Client extends AutoCloseable {
-        List<Lane> lanes();
+    abstract static class Client implements AutoCloseable {
+        protected final Vertx vertx = Vertx.vertx();
+        protected final List<Lane> lanes = new ArrayList<>();
+
+        List<Lane> lanes() {
+            return lanes;
+        }
+
+        @Override
+        public void close() throws Exception {
+            vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
     }
 
     static String thought(String input) {
@@ -159,9 +169,7 @@ final class JudgementTrip {
     // --- through the gateway --------------------------------------------------------------------
 
     /** Sockets on the gateway's judgement endpoint, one lane each. */
-    static final class ViaGateway implements Client {
-        private final Vertx vertx = Vertx.vertx();
-        private final List<Lane> lanes = new ArrayList<>();
+    static final class ViaGateway extends Client {
 
         ViaGateway(int port, int sockets) throws Exception {
             WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions()
@@ -174,16 +182,6 @@ final class JudgementTrip {
             for (Future<WebSocket> f : opening) {
                 lanes.add(new SocketLane(f.result()));
             }
-        }
-
-        @Override
-        public List<Lane> lanes() {
-            return lanes;
-        }
-
-        @Override
-        public void close() throws Exception {
-            vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         }
     }
 
@@ -221,12 +219,10 @@ final class JudgementTrip {
     // --- raw Redis ------------------------------------------------------------------------------
 
     /** The job LPUSHed and the replies taken from a subscription, by the client itself. */
-    static final class ViaRedis implements Client {
-        private final Vertx vertx = Vertx.vertx();
+    static final class ViaRedis extends Client {
         private final RedisConnection commands;
         private final RedisConnection replies;
         private final Map<String, Expected> waiting = new ConcurrentHashMap<>();
-        private final List<Lane> lanes = new ArrayList<>();
 
         ViaRedis(int redisPort, int inFlight) throws Exception {
             RedisOptions options = new RedisOptions().setConnectionString("redis://127.0.0.1:" + redisPort)
@@ -264,15 +260,6 @@ final class JudgementTrip {
             }
         }
 
-        @Override
-        public List<Lane> lanes() {
-            return lanes;
-        }
-
-        @Override
-        public void close() throws Exception {
-            vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        }
     }
 
     // --- the worker -----------------------------------------------------------------------------
