@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.agentgateway.common.Durations;
 import io.agentgateway.common.Stripes;
 import io.agentgateway.session.RedisSessionDirectory;
 import io.vertx.core.Vertx;
@@ -50,7 +51,7 @@ public class RedisTurnLocks implements TurnLocks {
         this.prefix = prefix;
         this.self = self;
         this.ttl = ttl;
-        vertx.setPeriodic(Math.max(200, ttl.toMillis() / 3), id -> {
+        vertx.setPeriodic(Durations.renewEvery(ttl).toMillis(), id -> {
             if (!held.isEmpty()) {
                 vertx.executeBlocking(() -> {
                     renew();

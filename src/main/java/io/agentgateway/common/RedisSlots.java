@@ -49,7 +49,7 @@ public final class RedisSlots {
     public RedisSlots(Vertx vertx, StringRedisTemplate redis, Duration ttl) {
         this.redis = redis;
         this.ttl = ttl;
-        vertx.setPeriodic(Math.max(200, ttl.toMillis() / 3), id -> {
+        vertx.setPeriodic(Durations.renewEvery(ttl).toMillis(), id -> {
             if (!held.isEmpty()) {
                 vertx.executeBlocking(() -> {
                     renew();

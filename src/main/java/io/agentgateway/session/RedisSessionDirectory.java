@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
+import io.agentgateway.common.Durations;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.data.redis.connection.RedisStringCommands;
@@ -87,7 +88,7 @@ public class RedisSessionDirectory implements SessionDirectory {
 
     /** How often {@link #heartbeat} should run: three beats per instance TTL. */
     public Duration beatEvery() {
-        return Duration.ofMillis(Math.max(200, instanceTtl.toMillis() / 3));
+        return Durations.renewEvery(instanceTtl);
     }
 
     @Override
