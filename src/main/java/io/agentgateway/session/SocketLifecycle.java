@@ -79,6 +79,13 @@ public class SocketLifecycle {
     }
 
     private void openLocked(Exchange exchange, ClientSocket socket) {
+        if (!socket.isOpen()) {
+            // closed before its OPEN ran: a handshake its client gave up on (timed out, went to another instance)
+            // that completed late. Taking the session over would close the socket the client does use with 4000
+            LOG.debug("Socket {} of session {} closed before it opened: the session stays where it is",
+                    socket.connectionKey(), socket.sessionId());
+            return;
+        }
         sessions.register(socket).ifPresent(older -> {
             LOG.info("Session {} taken over by connection {}", socket.sessionId(), socket.connectionKey());
             streams.detach(older);

@@ -117,7 +117,10 @@ class HandoversTest {
 
         /** A socket opening the session here, as the session-open route does. */
         Socket open(Long lastSeq) {
-            Socket socket = new Socket(name + "-" + System.nanoTime());
+            return open(new Socket(name + "-" + System.nanoTime()), lastSeq);
+        }
+
+        Socket open(Socket socket, Long lastSeq) {
             Exchange exchange = new DefaultExchange(camel);
             exchange.setProperty(GatewayHeaders.SOCKET, socket);
             if (lastSeq != null) {
@@ -246,6 +249,28 @@ class HandoversTest {
             }
         }
         return kinds;
+    }
+
+    @Test
+    void aSocketItsClientClosedBeforeItsOpenRanTakesNothingOver() throws Exception {
+        Instance a = new Instance("a");
+        Instance b = new Instance("b");
+        Socket onB = b.open(null);
+        b.tokens(3);
+
+        // handshakes the client gave up on (it timed out and opened the socket above) that completed late
+        for (Instance late : List.of(a, b)) {
+            Socket gaveUp = new Socket(late.name + "-late");
+            gaveUp.close((short) 1006, "client gone");
+            late.open(gaveUp, null);
+            assertThat(gaveUp.sent).isEmpty();
+        }
+
+        assertThat(inFlight).isEmpty(); // nobody asked B for the stream
+        assertThat(onB.closedWith).isZero();
+        assertThat(holders).containsEntry(S, "b");
+        b.tokens(3, 2);
+        assertThat(onB.frames()).hasSize(5);
     }
 
     @Test
