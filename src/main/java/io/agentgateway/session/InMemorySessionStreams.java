@@ -45,15 +45,19 @@ public class InMemorySessionStreams implements SessionStreams {
         }
     }
 
-    /** Kept frames, oldest first, with O(1) access by position (a growable ring). */
+    /**
+     * Kept frames, oldest first, with O(1) access by position (a growable ring). The ring is allocated at the first
+     * frame: an idle session's socket should cost as little as can be.
+     */
     private static final class Frames {
-        private Entry[] ring = new Entry[16];
+        private static final Entry[] NONE = new Entry[0];
+        private Entry[] ring = NONE;
         private int head;
         private int size;
 
         void addLast(Entry e) {
             if (size == ring.length) {
-                Entry[] bigger = new Entry[ring.length * 2];
+                Entry[] bigger = new Entry[Math.max(16, ring.length * 2)];
                 for (int i = 0; i < size; i++) {
                     bigger[i] = ring[(head + i) % ring.length];
                 }

@@ -1,5 +1,7 @@
 package io.agentgateway.ws;
 
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -11,11 +13,14 @@ import io.agentgateway.common.ClientSocket;
 import io.agentgateway.common.GatewayHeaders;
 import io.agentgateway.common.GatewayMetrics;
 import org.apache.camel.Exchange;
+import org.apache.camel.Message;
 import org.apache.camel.Processor;
 import org.apache.camel.component.vertx.websocket.VertxWebsocketConstants;
 import org.apache.camel.component.vertx.websocket.VertxWebsocketConsumer;
 import org.apache.camel.component.vertx.websocket.VertxWebsocketEndpoint;
 import org.apache.camel.component.vertx.websocket.VertxWebsocketEvent;
+import org.apache.camel.component.vertx.websocket.VertxWebsocketHelper;
+import org.apache.camel.util.CaseInsensitiveMap;
 import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.net.SocketAddress;
@@ -46,6 +51,8 @@ public class OrderedWebsocketConsumer extends VertxWebsocketConsumer {
 
     private static final Logger LOG = LoggerFactory.getLogger(OrderedWebsocketConsumer.class);
     private static final int PAUSE_AT = 256;
+    /** the query parameter that carries the handshake's token (seed token or JWT) */
+    private static final String CREDENTIAL = "token";
     private static final int RESUME_AT = 32;
 
     private final Map<String, Connection> connections = new ConcurrentHashMap<>();
@@ -63,8 +70,12 @@ public class OrderedWebsocketConsumer extends VertxWebsocketConsumer {
      * @param kind   which protocol the socket speaks, for the connection gauge; null without OPEN
      * @param rate   the socket's frame rate, used on its event loop only; null for a connection that fired no OPEN
      */
+    /**
+     * @param handshake the headers every event's exchange gets from the handshake (its query and path parameters,
+     *                  and the guard's identity), kept instead of the handshake itself
+     */
     private record Connection(SerialLane lane, ServerWebSocket socket, ClientSocket client,
-                              GatewayMetrics.Socket kind, FrameRateLimit rate) {
+                              GatewayMetrics.Socket kind, FrameRateLimit rate, Map<String, Object> handshake) {
     }
 
     public OrderedWebsocketConsumer(VertxWebsocketEndpoint endpoint, Processor processor, int maxMessageBytes,
@@ -98,6 +109,20 @@ public class OrderedWebsocketConsumer extends VertxWebsocketConsumer {
         connections.clear();
     }
 
+    /**
+     * On the event loop, once the socket is upgraded (before {@link #onOpen}): what its events need from the
+     * handshake is kept here, so that the host's handlers need not keep the handshake's {@code RoutingContext}.
+     */
+    void accepted(String connectionKey, RoutingContext routingContext) {
+        connections.put(connectionKey, new Connection(new SerialLane(pool), null, null, null, null,
+                handshakeHeaders(routingContext)));
+    }
+
+    /** The host's word that the socket is gone, after its CLOSE event if any. */
+    void forget(String connectionKey) {
+        connections.remove(connectionKey);
+    }
+
     @Override
     public void onOpen(String connectionKey, SocketAddress remote, RoutingContext routingContext, ServerWebSocket webSocket) {
         // /ws/{session_id} names its session; /ws has none, and each connection stands for itself
@@ -105,10 +130,37 @@ public class OrderedWebsocketConsumer extends VertxWebsocketConsumer {
         ClientSocket client = new VertxClientSocket(webSocket, connectionKey,
                 sessionId != null ? sessionId : connectionKey);
         GatewayMetrics.Socket kind = sessionId != null ? GatewayMetrics.Socket.CHAT : GatewayMetrics.Socket.JUDGEMENT;
-        connections.put(connectionKey, new Connection(new SerialLane(pool), webSocket, client, kind,
-                frameRate.start(System.nanoTime())));
+        Connection accepted = connections.get(connectionKey);
+        connections.put(connectionKey, new Connection(accepted != null ? accepted.lane() : new SerialLane(pool),
+                webSocket, client, kind, frameRate.start(System.nanoTime()),
+                accepted != null ? accepted.handshake() : handshakeHeaders(routingContext)));
         metrics.socketOpened(kind);
         super.onOpen(connectionKey, remote, routingContext, webSocket);
+    }
+
+    /**
+     * The handshake's query and path parameters, as the stock consumer makes them headers, but for the credential
+     * ({@code ?token=}): the guard has checked it, and exchanges need not carry it (nor each socket keep it; a JWT
+     * is hundreds of bytes). Query parameters became headers, so a client could name itself: only the handshake
+     * guard's identity counts (headers are case-insensitive, so every spelling goes).
+     */
+    private static Map<String, Object> handshakeHeaders(RoutingContext routingContext) {
+        Map<String, Object> headers = new CaseInsensitiveMap();
+        routingContext.queryParams().forEach((name, value) -> VertxWebsocketHelper.appendHeader(headers, name, value));
+        routingContext.pathParams().forEach((name, value) -> VertxWebsocketHelper.appendHeader(headers, name, value));
+        headers.remove(GatewayHeaders.IDENTITY);
+        headers.remove(CREDENTIAL);
+        String identity = routingContext.get(GatewayHeaders.IDENTITY);
+        if (identity != null) {
+            headers.put(GatewayHeaders.IDENTITY, identity);
+        }
+        Map<String, Object> kept = new HashMap<>();
+        headers.forEach((name, value) -> {
+            if (value != null) {
+                kept.put(name, value instanceof List<?> values ? List.copyOf(values) : value);
+            }
+        });
+        return Map.copyOf(kept);
     }
 
     /** On the socket's event loop: the frame rate is checked before the message becomes an exchange. */
@@ -167,17 +219,18 @@ public class OrderedWebsocketConsumer extends VertxWebsocketConsumer {
         super.onException(connectionKey, cause, remote, routingContext);
     }
 
+    /** The stock headers, with the handshake's as kept at the upgrade: {@code routingContext} is null after it. */
     @Override
     protected void populateExchangeHeaders(Exchange exchange, String connectionKey, SocketAddress remote,
                                            RoutingContext routingContext, VertxWebsocketEvent event) {
-        super.populateExchangeHeaders(exchange, connectionKey, remote, routingContext, event);
-        // Query parameters became headers above, so a client could name itself: only the handshake guard's
-        // identity counts (headers are case-insensitive, so every spelling goes).
-        exchange.getMessage().removeHeader(GatewayHeaders.IDENTITY);
-        String identity = routingContext.get(GatewayHeaders.IDENTITY);
-        if (identity != null) {
-            exchange.getMessage().setHeader(GatewayHeaders.IDENTITY, identity);
-        }
+        Message message = exchange.getMessage();
+        message.setHeader(VertxWebsocketConstants.REMOTE_ADDRESS, remote);
+        message.setHeader(VertxWebsocketConstants.CONNECTION_KEY, connectionKey);
+        message.setHeader(VertxWebsocketConstants.EVENT, event);
+        Connection c = connections.get(connectionKey);
+        Map<String, Object> handshake = c != null ? c.handshake()
+                : routingContext != null ? handshakeHeaders(routingContext) : Map.of();
+        message.getHeaders().putAll(handshake);
     }
 
     @Override
@@ -192,7 +245,8 @@ public class OrderedWebsocketConsumer extends VertxWebsocketConsumer {
         Connection c = event == VertxWebsocketEvent.CLOSE ? connections.remove(key) : connections.get(key);
         if (c == null) {
             // events without OPEN (fireWebSocketConnectionEvents off) still need a lane
-            c = connections.computeIfAbsent(key, k -> new Connection(new SerialLane(pool), null, null, null, null));
+            c = connections.computeIfAbsent(key, k -> new Connection(new SerialLane(pool), null, null, null, null,
+                    Map.of()));
             if (event == VertxWebsocketEvent.CLOSE) {
                 connections.remove(key);
             }

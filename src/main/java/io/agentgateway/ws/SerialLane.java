@@ -17,7 +17,8 @@ final class SerialLane implements Executor {
     }
 
     private final Executor pool;
-    private final ArrayDeque<Task> queue = new ArrayDeque<>();
+    /** null while the lane is idle: most sockets are, and an empty deque still costs about 100 bytes */
+    private ArrayDeque<Task> queue;
     private boolean scheduled;
 
     /** @param pool where tasks run unless they name another */
@@ -33,6 +34,9 @@ final class SerialLane implements Executor {
     /** Runs {@code task} on {@code on}, after every task submitted before it. */
     void execute(Runnable task, Executor on) {
         synchronized (this) {
+            if (queue == null) {
+                queue = new ArrayDeque<>(4);
+            }
             queue.addLast(new Task(task, on));
             if (scheduled) {
                 return;
@@ -43,7 +47,7 @@ final class SerialLane implements Executor {
     }
 
     synchronized int pending() {
-        return queue.size();
+        return queue == null ? 0 : queue.size();
     }
 
     private void drain(Executor current) {
@@ -53,6 +57,7 @@ final class SerialLane implements Executor {
                 next = queue.peekFirst();
                 if (next == null) {
                     scheduled = false;
+                    queue = null;
                     return;
                 }
                 if (next.on() == current) {
