@@ -1,5 +1,7 @@
 package io.agentgateway.ws;
 
+import java.util.concurrent.TimeUnit;
+
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -10,8 +12,6 @@ import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
-import io.netty.handler.timeout.IdleState;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 
 /**
@@ -25,23 +25,59 @@ import io.netty.util.ReferenceCountUtil;
  *       timeout the socket is closed with 1001 (going away, as Jetty does on idle timeout).</li>
  * </ul>
  */
-final class FrameGuard extends ChannelInboundHandlerAdapter {
+final class FrameGuard extends ChannelInboundHandlerAdapter implements IdleSweep.Watched {
 
     static final int IDLE_CLOSE_CODE = WebSocketCloseStatus.ENDPOINT_UNAVAILABLE.code(); // 1001
 
-    private final long pingIntervalMillis;
-    private final long idleTimeoutMillis;
+    private final long pingIntervalNanos;
+    private final long idleTimeoutNanos;
+    private final CloseOnceFilter closeOnce;
+    private final StrictFrameDecoder reads;
+    private ChannelHandlerContext ctx;
     /** The connection failed (protocol violation or idle): its close frame is sent, nothing else gets through. */
     private boolean failed;
-    private final CloseOnceFilter closeOnce;
-    private long silentMillis;
+    private long lastPingNanos;
     /** Type of a fragmented message whose fragments so far were all empty and held back, or null. */
     private Class<? extends WebSocketFrame> heldType;
 
-    FrameGuard(long pingIntervalMillis, long idleTimeoutMillis, CloseOnceFilter closeOnce) {
+    /** @param reads the connection's decoder, which knows when the client last sent anything */
+    FrameGuard(long pingIntervalMillis, long idleTimeoutMillis, CloseOnceFilter closeOnce, StrictFrameDecoder reads) {
         this.closeOnce = closeOnce;
-        this.pingIntervalMillis = pingIntervalMillis;
-        this.idleTimeoutMillis = idleTimeoutMillis;
+        this.pingIntervalNanos = TimeUnit.MILLISECONDS.toNanos(pingIntervalMillis);
+        this.idleTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(idleTimeoutMillis);
+        this.reads = reads;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    /**
+     * On the event loop, a few times per ping interval: a ping after each ping interval without a byte from the
+     * client; once the silence reaches the idle timeout, close with 1001 (going away, as Jetty does on idle timeout).
+     */
+    @Override
+    public boolean visit(long nowNanos) {
+        if (ctx == null) {
+            return true; // not in the pipeline yet
+        }
+        if (failed || closeOnce.closeSent() || !ctx.channel().isActive()) {
+            return false;
+        }
+        long silent = nowNanos - reads.lastReadNanos();
+        if (silent >= idleTimeoutNanos) {
+            failed = true;
+            // Closed at once, not after the write: a dead peer may never take the bytes.
+            ctx.writeAndFlush(new CloseWebSocketFrame(IDLE_CLOSE_CODE, "Idle timeout"));
+            ctx.close();
+            return false;
+        }
+        if (silent >= pingIntervalNanos && nowNanos - lastPingNanos >= pingIntervalNanos) {
+            lastPingNanos = nowNanos;
+            ctx.writeAndFlush(new PingWebSocketFrame(Unpooled.EMPTY_BUFFER));
+        }
+        return true;
     }
 
     @Override
@@ -81,26 +117,5 @@ final class FrameGuard extends ChannelInboundHandlerAdapter {
             failed = true;
         }
         ctx.fireExceptionCaught(cause);
-    }
-
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-        if (!(evt instanceof IdleStateEvent idle)) {
-            ctx.fireUserEventTriggered(evt);
-            return;
-        }
-        // Consumed here: Vert.x closes the connection without a close frame on any idle event.
-        if (idle.state() != IdleState.READER_IDLE || failed || closeOnce.closeSent() || !ctx.channel().isActive()) {
-            return;
-        }
-        silentMillis = idle.isFirst() ? pingIntervalMillis : silentMillis + pingIntervalMillis;
-        if (silentMillis >= idleTimeoutMillis) {
-            failed = true;
-            // Closed at once, not after the write: a dead peer may never take the bytes.
-            ctx.writeAndFlush(new CloseWebSocketFrame(IDLE_CLOSE_CODE, "Idle timeout"));
-            ctx.close();
-        } else {
-            ctx.writeAndFlush(new PingWebSocketFrame(Unpooled.EMPTY_BUFFER));
-        }
     }
 }

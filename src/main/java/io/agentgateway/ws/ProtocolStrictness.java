@@ -1,7 +1,6 @@
 package io.agentgateway.ws;
 
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
@@ -15,7 +14,6 @@ import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.impl.ConnectionBase;
@@ -30,13 +28,14 @@ import org.slf4j.LoggerFactory;
  * off without a close frame. At the upgrade this swaps in, between the frame encoder and Vert.x:
  * <ol>
  *   <li>{@link CloseOnceFilter}: no frame after a close frame;</li>
- *   <li>{@link IdleStateHandler}: notices a socket that sent no byte for a ping interval;</li>
  *   <li>{@link StrictFrameDecoder}: Netty's RFC 6455 decoder, closing with 1002 (1009 for a frame over the limit)
- *       on a protocol violation, and with 1002 / 1007 on a bad close frame;</li>
+ *       on a protocol violation, and with 1002 / 1007 on a bad close frame; it notes when the client last sent
+ *       bytes;</li>
  *   <li>Netty's {@link Utf8FrameValidator}: closes with 1007 on invalid UTF-8 in a text message, fail-fast per
  *       fragment;</li>
  *   <li>{@link FrameGuard}: drops frames after a violation, joins empty first fragments (which Vert.x loses) to
- *       the next fragment, pings an idle socket and closes a silent one with 1001.</li>
+ *       the next fragment, pings an idle socket and closes a silent one with 1001, when the {@link IdleSweep}
+ *       visits it.</li>
  * </ol>
  * The handlers sit after the frame encoder, so the close frames they write are encoded. Vert.x's handlers (and
  * Camel's text/binary handlers on top) see only frames that passed.
@@ -46,9 +45,11 @@ public final class ProtocolStrictness {
     private static final Logger LOG = LoggerFactory.getLogger(ProtocolStrictness.class);
     private static final String WATCHER = "agw-upgrade-watch";
 
-    private final int maxFramePayloadBytes;
+    private final WebSocketDecoderConfig config;
     private final long pingIntervalMillis;
     private final long idleTimeoutMillis;
+    /** visits each socket four times per ping interval: pings and idle closes are late by a quarter at most */
+    private final IdleSweep sweep;
 
     /**
      * @param maxFramePayloadBytes largest single frame; a larger one is closed with 1009
@@ -59,9 +60,17 @@ public final class ProtocolStrictness {
         if (pingInterval.isNegative() || pingInterval.isZero() || idleTimeout.compareTo(pingInterval) < 0) {
             throw new IllegalArgumentException("need 0 < pingInterval <= idleTimeout");
         }
-        this.maxFramePayloadBytes = maxFramePayloadBytes;
         this.pingIntervalMillis = pingInterval.toMillis();
         this.idleTimeoutMillis = idleTimeout.toMillis();
+        this.sweep = new IdleSweep(pingIntervalMillis / 4);
+        this.config = WebSocketDecoderConfig.newBuilder()
+                .expectMaskedFrames(true)
+                .allowMaskMismatch(false)
+                // compression is off on the server, so no extension is ever negotiated and RSV bits are errors
+                .allowExtensions(false)
+                .maxFramePayloadLength(maxFramePayloadBytes)
+                .closeOnProtocolViolation(true)
+                .build();
     }
 
     /**
@@ -103,22 +112,15 @@ public final class ProtocolStrictness {
             LOG.warn("WebSocket upgrade without Netty frame codec in the pipeline {}: not made strict", pipeline.names());
             return;
         }
-        WebSocketDecoderConfig config = WebSocketDecoderConfig.newBuilder()
-                .expectMaskedFrames(true)
-                .allowMaskMismatch(false)
-                // compression is off on the server, so no extension is ever negotiated and RSV bits are errors
-                .allowExtensions(false)
-                .maxFramePayloadLength(maxFramePayloadBytes)
-                .closeOnProtocolViolation(true)
-                .build();
         pipeline.remove(lenient.handler());
         CloseOnceFilter closeOnce = new CloseOnceFilter();
+        StrictFrameDecoder decoder = new StrictFrameDecoder(config);
+        FrameGuard guard = new FrameGuard(pingIntervalMillis, idleTimeoutMillis, closeOnce, decoder);
         pipeline.addAfter(encoder.name(), "agw-ws-close-once", closeOnce);
-        pipeline.addAfter("agw-ws-close-once", "agw-ws-idle",
-                new IdleStateHandler(pingIntervalMillis, 0, 0, TimeUnit.MILLISECONDS));
-        pipeline.addAfter("agw-ws-idle", "agw-ws-decoder", new StrictFrameDecoder(config));
+        pipeline.addAfter("agw-ws-close-once", "agw-ws-decoder", decoder);
         pipeline.addAfter("agw-ws-decoder", "agw-ws-utf8", new Utf8FrameValidator(true));
-        pipeline.addAfter("agw-ws-utf8", "agw-ws-guard", new FrameGuard(pingIntervalMillis, idleTimeoutMillis, closeOnce));
+        pipeline.addAfter("agw-ws-utf8", "agw-ws-guard", guard);
+        sweep.watch(pipeline.channel().eventLoop(), guard);
         LOG.debug("Strict WebSocket pipeline: {}", pipeline.names());
     }
 

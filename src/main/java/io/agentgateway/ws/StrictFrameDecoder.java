@@ -21,8 +21,22 @@ import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
  */
 final class StrictFrameDecoder extends WebSocket13FrameDecoder {
 
+    /** when the client last sent bytes ({@link System#nanoTime()}), for the idle sweep; on the event loop only */
+    private long lastReadNanos = System.nanoTime();
+
     StrictFrameDecoder(WebSocketDecoderConfig config) {
         super(config);
+    }
+
+    /** Any bytes count as traffic, a frame's first part as much as a whole frame or a pong. */
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        lastReadNanos = System.nanoTime();
+        super.channelRead(ctx, msg);
+    }
+
+    long lastReadNanos() {
+        return lastReadNanos;
     }
 
     /** Codes a peer may send (RFC 6455 section 7.4 and the IANA registry): 1000-1003, 1007-1014, 3000-4999. */
