@@ -59,6 +59,9 @@ import org.apache.camel.spi.PropertiesComponent;
  * @param maxAnswersPerApp  answers one identity (appid or JWT sub) streams at once on this instance; more are refused
  * @param wsMaxFramesPerSecond messages one WebSocket may send a second (also the burst); more are refused
  * @param wsFloodWindow     how long a WebSocket may keep going over that rate before it is closed with 1008
+ * @param relayRetry        with Redis: how long a message to another instance (a forwarded frame, a handover) is
+ *                          tried again while Redis is down or that instance is not subscribed
+ * @param relayMaxQueued    with Redis: most messages to other instances waiting at once; more are dropped
  */
 public record GatewaySettings(
         String host,
@@ -106,7 +109,9 @@ public record GatewaySettings(
         Duration handoverTimeout,
         int maxAnswersPerApp,
         int wsMaxFramesPerSecond,
-        Duration wsFloodWindow) {
+        Duration wsFloodWindow,
+        Duration relayRetry,
+        int relayMaxQueued) {
 
     /**
      * The configured name with a suffix made at each start ({@code <name>-<8 hex>}), or a random name: a process
@@ -202,7 +207,10 @@ public record GatewaySettings(
                 r.integerOr("gateway.chat.max-answers-per-app", "GATEWAY__MAX_ANSWERS_PER_APP", 100, 1, 1_000_000),
                 r.integerOr("gateway.ws.max-frames-per-second", "GATEWAY__WS_MAX_FRAMES_PER_SECOND", 50, 1,
                         1_000_000),
-                r.secondsOr("gateway.ws.flood-window", "GATEWAY__WS_FLOOD_WINDOW", Duration.ofSeconds(10)));
+                r.secondsOr("gateway.ws.flood-window", "GATEWAY__WS_FLOOD_WINDOW", Duration.ofSeconds(10)),
+                r.secondsOr("gateway.session.relay-retry", "GATEWAY__RELAY_RETRY", Duration.ofSeconds(10)),
+                r.integerOr("gateway.session.relay-max-queued", "GATEWAY__RELAY_MAX_QUEUED", 100_000, 1,
+                        100_000_000));
     }
 
     /** The idle timeout must leave room for at least one ping the client can answer. */

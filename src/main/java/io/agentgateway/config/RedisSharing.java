@@ -15,6 +15,7 @@ import io.agentgateway.chat.RedisAnswerLimits;
 import io.agentgateway.chat.RedisConversationHistory;
 import io.agentgateway.chat.RedisTurnLocks;
 import io.agentgateway.chat.TurnLocks;
+import io.agentgateway.common.Pools;
 import io.agentgateway.common.RedisSlots;
 import io.agentgateway.session.InstanceRelay;
 import io.agentgateway.session.RedisInstanceRelay;
@@ -61,10 +62,11 @@ final class RedisSharing implements InstanceSharing {
         this.directory = new RedisSessionDirectory(template, settings.queuePrefix(), settings.instanceId(),
                 settings.sessionTtl(), settings.instanceTtl());
         this.relay = new RedisInstanceRelay(template, settings.queuePrefix(),
-                executors.newSingleThreadExecutor(this, "relay-publisher"));
+                Pools.scheduled(executors, this, "relay-publisher", 1), settings.relayRetry(),
+                settings.relayMaxQueued());
         this.store = new RedisStreamStore(template, settings.queuePrefix(),
                 Math.max(256, Math.min(100_000, settings.sessionBufferBytes() / 64)), settings.sessionTtl(),
-                executors.newSingleThreadScheduledExecutor(this, "stream-store"), Duration.ofMillis(20));
+                Pools.scheduled(executors, this, "stream-store", 1), Duration.ofMillis(20));
         this.slots = new RedisSlots(vertx, template, settings.instanceTtl());
     }
 

@@ -1,28 +1,66 @@
 package io.agentgateway.session;
 
-import java.util.concurrent.ExecutorService;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
 /**
- * {@link InstanceRelay} over Redis PUBLISH to {@code <prefix>relay:<instance>}. Every message goes out through one
- * single-threaded executor, so the messages one instance sends another are published, and so delivered, in order.
+ * {@link InstanceRelay} over Redis PUBLISH to {@code <prefix>relay:<instance>}, in order per addressee.
+ * <p>
+ * Pub/sub keeps nothing: a message published while Redis is down, or while the addressee is not subscribed (it
+ * resubscribes a moment after Redis comes back), is gone, and with it a token of an answer another instance
+ * streams. So each addressee has its own queue, and a message that did not reach a subscriber is tried again, with
+ * a growing pause, until {@code retryFor} after it was sent; then it is dropped and logged. The queues are per
+ * addressee so that messages to an instance that died wait only behind each other, never in front of messages to a
+ * live one. All of it runs on one thread ({@code publisher}), the only one that touches the queues.
  */
 public class RedisInstanceRelay implements InstanceRelay {
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisInstanceRelay.class);
+    private static final long FIRST_PAUSE_MILLIS = 50;
+    private static final long LONGEST_PAUSE_MILLIS = 500;
 
     private final StringRedisTemplate redis;
     private final String prefix;
-    private final ExecutorService publisher;
+    private final ScheduledExecutorService publisher;
+    private final long retryForNanos;
+    private final int maxQueued;
+    /** messages accepted and not yet published or dropped, all addressees together */
+    private final AtomicInteger queued = new AtomicInteger();
+    /** publisher thread only */
+    private final Map<String, Addressee> addressees = new HashMap<>();
 
-    /** @param publisher a single-threaded executor: the order of sends is the order of publishes */
-    public RedisInstanceRelay(StringRedisTemplate redis, String prefix, ExecutorService publisher) {
+    private record Message(String json, long dropAtNanos) {
+    }
+
+    /** One instance's messages, oldest first, and whether a try of the oldest is scheduled. */
+    private static final class Addressee {
+        final ArrayDeque<Message> messages = new ArrayDeque<>();
+        boolean retryScheduled;
+        long pauseMillis = FIRST_PAUSE_MILLIS;
+    }
+
+    /**
+     * @param publisher a single-threaded executor: the order of sends to one instance is the order of publishes
+     * @param retryFor  how long a message that reached no subscriber is tried again
+     * @param maxQueued most messages waiting at once (for all instances); more are dropped and logged
+     */
+    public RedisInstanceRelay(StringRedisTemplate redis, String prefix, ScheduledExecutorService publisher,
+                              Duration retryFor, int maxQueued) {
         this.redis = redis;
         this.prefix = prefix;
         this.publisher = publisher;
+        this.retryForNanos = retryFor.toNanos();
+        this.maxQueued = maxQueued;
     }
 
     public static String channel(String prefix, String instanceId) {
@@ -31,12 +69,64 @@ public class RedisInstanceRelay implements InstanceRelay {
 
     @Override
     public void send(String instanceId, String json) {
-        publisher.execute(() -> {
-            try {
-                redis.convertAndSend(channel(prefix, instanceId), json);
-            } catch (RuntimeException e) {
-                LOG.warn("Could not relay a message to instance {}: {}", instanceId, e.getMessage());
+        if (queued.incrementAndGet() > maxQueued) {
+            queued.decrementAndGet();
+            LOG.warn("Relay queue full ({} messages): a message to instance {} is dropped", maxQueued, instanceId);
+            return;
+        }
+        Message message = new Message(json, System.nanoTime() + retryForNanos);
+        try {
+            publisher.execute(() -> {
+                Addressee to = addressees.computeIfAbsent(instanceId, k -> new Addressee());
+                to.messages.addLast(message);
+                if (!to.retryScheduled) {
+                    publishQueued(instanceId, to);
+                }
+            });
+        } catch (RejectedExecutionException stopping) {
+            queued.decrementAndGet();
+        }
+    }
+
+    /** Publishes the addressee's messages in order until one reaches no subscriber: that one is tried again later. */
+    private void publishQueued(String instanceId, Addressee to) {
+        to.retryScheduled = false;
+        while (!to.messages.isEmpty()) {
+            Message next = to.messages.peekFirst();
+            String failure = publish(instanceId, next.json());
+            if (failure == null) {
+                to.messages.pollFirst();
+                queued.decrementAndGet();
+                to.pauseMillis = FIRST_PAUSE_MILLIS;
+                continue;
             }
-        });
+            if (System.nanoTime() - next.dropAtNanos() >= 0) {
+                to.messages.pollFirst();
+                queued.decrementAndGet();
+                LOG.warn("Could not relay a message to instance {} for {} s: {}", instanceId,
+                        TimeUnit.NANOSECONDS.toSeconds(retryForNanos), failure);
+                continue; // the next one may have time left; it gets one try now
+            }
+            to.retryScheduled = true;
+            long pause = to.pauseMillis;
+            to.pauseMillis = Math.min(LONGEST_PAUSE_MILLIS, pause * 2);
+            try {
+                publisher.schedule(() -> publishQueued(instanceId, to), pause, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException stopping) {
+                to.retryScheduled = false;
+            }
+            return;
+        }
+        addressees.remove(instanceId);
+    }
+
+    /** Null when a subscriber got it; else why not. */
+    private String publish(String instanceId, String json) {
+        try {
+            Long receivers = redis.convertAndSend(channel(prefix, instanceId), json);
+            return receivers != null && receivers > 0 ? null : "no subscriber on its channel";
+        } catch (RuntimeException e) {
+            return e.getMessage();
+        }
     }
 }

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.agentgateway.common.ClientSocket;
 import io.agentgateway.common.GatewayHeaders;
 import io.agentgateway.common.GatewayMetrics;
+import io.agentgateway.common.Pools;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
@@ -90,11 +91,14 @@ public class OrderedWebsocketConsumer extends VertxWebsocketConsumer {
 
     @Override
     protected void doStart() throws Exception {
-        pool = getEndpoint().getCamelContext().getExecutorServiceManager()
-                .newFixedThreadPool(this, "ws-ingress", threads.ingress());
-        sessionPool = getEndpoint().getCamelContext().getExecutorServiceManager()
-                .newFixedThreadPool(this, "ws-session", threads.session());
+        pool = fixedPool("ws-ingress", threads.ingress());
+        sessionPool = fixedPool("ws-session", threads.session());
         super.doStart();
+    }
+
+    /** A lane has at most one task in a pool at a time, so the queue is bounded by the sockets. */
+    private ExecutorService fixedPool(String name, int threads) {
+        return Pools.fixed(getEndpoint().getCamelContext().getExecutorServiceManager(), this, name, threads);
     }
 
     @Override
