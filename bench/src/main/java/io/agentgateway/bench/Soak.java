@@ -429,6 +429,8 @@ public final class Soak {
         int waveSeen;
         /** How the previous answer ended, to tell which refusals follow which ends. */
         String previous = "-";
+        /** The current answer's frames and reconnections, told with a bad answer; null between answers. */
+        StringBuilder trace;
 
         Session(int k) {
             this.id = "s" + k;
@@ -524,6 +526,7 @@ public final class Soak {
         StringBuilder joined = new StringBuilder();
         // what came, frame by frame, with its seq and the socket (instance) it came on: told with a bad answer
         StringBuilder trace = new StringBuilder();
+        s.trace = trace;
         long resendAt = Long.MAX_VALUE;
 
         if (s.conn.queue.peek() instanceof Closed) {
@@ -534,7 +537,7 @@ public final class Soak {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 throw new Hung("no final within " + deadlineSeconds + " s; " + count + " tokens, last seq "
-                        + s.lastSeq + ", on instance " + s.conn.instance);
+                        + s.lastSeq + ", on instance " + s.conn.instance + "; frames and reconnections: " + trace);
             }
             Object m = s.conn.queue.poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(500)), TimeUnit.NANOSECONDS);
             if (m == null) {
@@ -707,21 +710,31 @@ public final class Soak {
         }
     }
 
+    private static void note(Session s, String text) {
+        if (s.trace != null && s.trace.length() < 4000) {
+            s.trace.append(text);
+        }
+    }
+
     /** A resume with last_seq, on the preferred instance first, then on either, until the deadline. */
     private Conn reopen(Session s, int prefer, long deadline) throws Hung, InterruptedException {
         int instance = prefer;
         String lastError = "";
         while (System.nanoTime() < deadline) {
             Conn c;
+            note(s, String.format(Locale.ROOT, "{%.1fs reopen on %d: ", (System.nanoTime() - t0) / 1e9, instance));
             try {
                 c = open(instance, s.id + "?last_seq=" + s.lastSeq, deadline);
             } catch (Exception e) {
+                note(s, e.getClass().getSimpleName() + "} ");
                 lastError = String.valueOf(e);
                 instance = 1 - instance;
                 Thread.sleep(200);
                 continue;
             }
             Object first = c.queue.poll(5, TimeUnit.SECONDS);
+            note(s, (first instanceof Closed closed ? "closed " + closed.code() : first == null ? "no frame in 5 s"
+                    : "resumed") + "} ");
             if (first instanceof String text) {
                 c.ws.request(1);
                 JsonObject f = new JsonObject(text);
