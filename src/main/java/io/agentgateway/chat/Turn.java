@@ -23,6 +23,9 @@ public final class Turn {
         void record(Turn turn, String answer, Runnable then);
     }
 
+    /** The final of an answer nobody came back for within the resume grace. */
+    static final String ABANDONED = "Answer abandoned: no socket came back for it within the resume grace; ask again";
+
     private final String sessionId;
     private final String userContent;
     private final SessionStreams streams;
@@ -137,9 +140,12 @@ public final class Turn {
         return finish(frames::cancelled, AnswerOutcome.CANCELLED);
     }
 
-    /** Nobody came back for the answer: cut the agent call off, send nothing. */
+    /**
+     * Nobody came back for the answer: cut the agent call off. Its end is kept in the session's stream all the same:
+     * a client that resumes later (on another instance, or just after the grace) gets a final, never half an answer.
+     */
     public void abandon() {
-        finish(null, AnswerOutcome.ABANDONED);
+        finish(seq -> frames.turnError(ABANDONED, seq), AnswerOutcome.ABANDONED);
     }
 
     /** Ends the turn early: appends {@code lastFrame} (if any), then cuts the agent call off. */

@@ -179,6 +179,29 @@ class ResumeIT {
     }
 
     @Test
+    void aClientBackAfterTheGraceGetsTheFinalOfItsAbandonedAnswerNotHalfAnAnswer() throws Exception {
+        agent.script(StandInAgent.endless(Duration.ofMillis(50)));
+        try (RunningGateway gateway = gateway("gateway.session.resume-grace", "0.5")) {
+            WsClient ws = gateway.connect("/ws/late");
+            ws.userMessage("go");
+            long last = seq(ws.next());
+            ws.abort();
+            assertThat(agent.awaitHangUp(Duration.ofSeconds(5))).as("abandoned after the grace").isNotNull();
+            try (WsClient back = gateway.connect("/ws/late?last_seq=" + last)) {
+                assertThat(back.next().json().path("recovered").asBoolean()).isTrue();
+                List<Frame> rest = back.untilFinal();
+                Frame end = rest.get(rest.size() - 1);
+                assertThat(end.json().path("type").asText()).isEqualTo("error");
+                assertThat(end.text("error")).startsWith("Answer abandoned");
+                assertThat(seq(end)).isGreaterThan(last);
+                // and the session takes the next question
+                agent.script(StandInAgent.echo(Duration.ZERO));
+                assertThat(WsClient.joined(back.userMessage("again").untilFinal())).isEqualTo("again");
+            }
+        }
+    }
+
+    @Test
     void withNoGraceADisconnectCutsTheAgentOffAtOnce() throws Exception {
         agent.script(StandInAgent.endless(Duration.ofMillis(50)));
         try (RunningGateway gateway = gateway("gateway.session.resume-grace", "0")) {
