@@ -43,6 +43,12 @@ public class Handovers {
     private final Duration lateBound;
     /** The streams asked for and not here yet, by session: relay handlers and the sockets' lanes share it. */
     private final Map<String, Asked> asked = new ConcurrentHashMap<>();
+    /**
+     * Instances that let a request go unanswered for a whole wait, since the request, until a message comes from
+     * them. Once one is silent, sockets asking it no longer wait: after a kill, every socket of the dead instance's
+     * sessions asks at once, and each would hold a thread of a bounded pool for the whole wait.
+     */
+    private final Map<String, Long> silentSince = new ConcurrentHashMap<>();
 
     /** What asking another instance for a session's stream came to. */
     public enum Taken {
@@ -97,14 +103,31 @@ public class Handovers {
         m.put("to", self);
         m.put("after", after);
         relay.send(holder, m.toString());
+        Long silent = silentSince.get(holder);
+        if (silent != null && System.nanoTime() - silent > wait.toNanos()) {
+            Taken now = a.installed.getNow(Taken.LATE);
+            if (now == Taken.LATE) {
+                LOG.debug("No stream for session {} yet: instance {} has answered nothing for over {} ms", sessionId,
+                        holder, wait.toMillis());
+            }
+            return now;
+        }
         try {
             return a.installed.get(wait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Taken.LATE;
         } catch (Exception e) {
+            silentSince.putIfAbsent(holder, a.since);
             LOG.warn("No stream for session {} from instance {} within {} ms", sessionId, holder, wait.toMillis());
             return Taken.LATE;
+        }
+    }
+
+    /** A message came from the instance: it is not silent. */
+    private void heard(String instance) {
+        if (!silentSince.isEmpty()) {
+            silentSince.remove(instance);
         }
     }
 
@@ -134,6 +157,7 @@ public class Handovers {
         String sessionId = m.path("session_id").asText("");
         String to = m.path("to").asText("");
         long after = m.path("after").asLong(-1);
+        heard(to);
         if (claimedHere(sessionId)) {
             // this instance claimed the session after the asker did: the request is older than the socket here
             LOG.info("Session {}: a handover to instance {} asked before this instance claimed it; ignored",
@@ -188,6 +212,7 @@ public class Handovers {
         JsonNode m = exchange.getProperty(GatewayHeaders.RELAY, JsonNode.class);
         String sessionId = m.path("session_id").asText("");
         String from = m.path("from").asText();
+        heard(from);
         Asked a = asked.get(sessionId);
         if (a == null || !a.holder.equals(from)) {
             LOG.warn("A stream for session {} came from instance {} after it was given up for lost; dropped",
@@ -214,6 +239,7 @@ public class Handovers {
     @Handler
     public void append(Exchange exchange) {
         JsonNode m = exchange.getProperty(GatewayHeaders.RELAY, JsonNode.class);
+        heard(m.path("from").asText());
         streams.appendForwarded(m.path("session_id").asText(""), m.path("frame").asText(), m.path("from").asText());
     }
 
