@@ -101,7 +101,7 @@ final class RedisSharing implements InstanceSharing {
     public Predicate<String> alive() {
         return instance -> {
             try {
-                return directory.alive(instance);
+                return directory.mayBeAlive(instance);
             } catch (RuntimeException e) {
                 return true; // Redis unreachable: no instance is declared dead on that ground
             }

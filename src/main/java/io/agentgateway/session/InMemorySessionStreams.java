@@ -560,6 +560,14 @@ public class InMemorySessionStreams implements SessionStreams {
     }
 
     @Override
+    public void markAnswerOpen(String sessionId) {
+        Log log = log(sessionId);
+        synchronized (log) {
+            log.answerOpen = true;
+        }
+    }
+
+    @Override
     public void markAnswerOpen(String sessionId, String lastFrame) {
         Log log = log(sessionId);
         synchronized (log) {

@@ -132,6 +132,12 @@ public class RedisSessionDirectory implements SessionDirectory {
         }
     }
 
+    @Override
+    public Optional<String> answerStreamingElsewhere(String sessionId) {
+        String streaming = redis.opsForValue().get(sessionKey(prefix, sessionId, "turn"));
+        return Optional.ofNullable(streaming).map(RedisSessionDirectory::turnLockInstance).filter(i -> !i.equals(self));
+    }
+
     /**
      * Says this instance is alive; call it more often than the instance TTL (blocking: never on an event loop).
      * When the heartbeat key was gone, Redis lost its data (restarted empty) or this instance was silent past its
@@ -175,6 +181,16 @@ public class RedisSessionDirectory implements SessionDirectory {
     public boolean rebuilding() {
         boolean gone = !alive(self); // asked first: see heartbeat
         return gone || rebuildingSince(lostAt);
+    }
+
+    /**
+     * Whether the instance may be alive: its heartbeat is there, or Redis came back empty a moment ago and live
+     * instances have not all beaten since ({@link #rebuilding()}). What an instance streams into a session here is
+     * interrupted when it is not: right after a Redis restart every instance's heartbeat is gone for up to one beat
+     * (blocking: not on an event loop).
+     */
+    public boolean mayBeAlive(String instanceId) {
+        return alive(instanceId) || rebuilding();
     }
 
     /** Whether the instance's heartbeat is there (blocking: not on an event loop). */

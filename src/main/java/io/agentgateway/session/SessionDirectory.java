@@ -35,6 +35,11 @@ public interface SessionDirectory {
     default void releaseDeadTurn(String sessionId) {
     }
 
+    /** The other instance holding the session's answer lock (streaming an answer of it), if any. */
+    default Optional<String> answerStreamingElsewhere(String sessionId) {
+        return Optional.empty();
+    }
+
     /** The other live instance holding the session's socket, if any (empty when it is here, nowhere, or dead). */
     Optional<String> holder(String sessionId);
 

@@ -110,6 +110,10 @@ public interface SessionStreams {
     /** An answer the stream left open (its instance stopped) ends with an error final saying it was interrupted. */
     void interruptIfOpen(String sessionId);
 
+    /** An answer is open in the stream, whatever its frames show (none of it may have been saved). */
+    default void markAnswerOpen(String sessionId) {
+    }
+
     /** Whether the answer that {@code lastFrame} (a frame no longer kept) belonged to was still open. */
     default void markAnswerOpen(String sessionId, String lastFrame) {
     }

@@ -197,7 +197,8 @@ public class SocketLifecycle {
                 return Brought.HERE;
             }
             SessionStreams.Snapshot snapshot = saved.get();
-            if (seen + 1 > snapshot.nextSeq()) {
+            boolean clientAhead = seen + 1 > snapshot.nextSeq();
+            if (clientAhead) {
                 // the instance that died had sent frames it had not saved yet: the client has everything kept, and
                 // the session numbers on after what the client has
                 snapshot = new SessionStreams.Snapshot(seen + 1, List.of(), snapshot.owner());
@@ -208,6 +209,12 @@ public class SocketLifecycle {
             List<String> savedFrames = saved.get().frames();
             if (snapshot.frames().isEmpty() && !savedFrames.isEmpty()) {
                 streams.markAnswerOpen(sessionId, savedFrames.get(savedFrames.size() - 1));
+            }
+            if (clientAhead && directory.answerStreamingElsewhere(sessionId).isPresent()) {
+                // the client has frames the store never got, and the instance given up for gone holds the answer
+                // lock: it was streaming an answer whose frames it had not saved (the last saved may be the
+                // previous answer's final), and that answer will not come here
+                streams.markAnswerOpen(sessionId);
             }
             return Brought.FROM_STORE;
         } catch (RuntimeException e) {

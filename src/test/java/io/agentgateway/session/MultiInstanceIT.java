@@ -269,6 +269,32 @@ class MultiInstanceIT {
     }
 
     @Test
+    void anInstanceKilledBeforeItSavedAnyFrameOfItsAnswerStillLeavesTheInterruptedFinal() throws Exception {
+        try (GatewayProcess doomed = GatewayProcess.start("doomed2", env("it-doomed2"))) {
+            WsClient ws = opened(doomed, "unsaved-session");
+            assertThat(WsClient.joined(ws.userMessage("first").untilFinal())).isEqualTo("first"); // saved, final too
+            try (Jedis jedis = new Jedis("127.0.0.1", redis.port())) {
+                await().atMost(Duration.ofSeconds(5))
+                        .until(() -> jedis.llen("gateway:{unsaved-session}:frames") >= 2);
+            }
+            agent.script(StandInAgent.openAi(LONG_ANSWER, Duration.ofMillis(100)));
+            ws.userMessage("second");
+            Frame first = ws.next();
+            doomed.kill(); // at once: the store (saved every 20 ms) most likely has nothing of this answer
+            ws.abort();
+            try (WsClient again = b.connect("/ws/unsaved-session?last_seq=" + seq(first))) {
+                assertThat(again.next(Duration.ofSeconds(10)).text("type")).isEqualTo("resumed");
+                java.util.List<Frame> rest = again.untilFinal(Duration.ofSeconds(10));
+                Frame last = rest.get(rest.size() - 1);
+                assertThat(last.text("type")).isEqualTo("error");
+                assertThat(last.text("error")).contains("interrupted");
+            }
+        } finally {
+            agent.script(StandInAgent.echo(Duration.ZERO));
+        }
+    }
+
+    @Test
     void aClientReadingAnAnswerForwardedFromAnInstanceThatDiesGetsTheInterruptedFinal() throws Exception {
         agent.script(StandInAgent.openAi(LONG_ANSWER, Duration.ofMillis(100)));
         try (GatewayProcess doomed = GatewayProcess.start("doomed-producer", env("it-doomed-producer"))) {
