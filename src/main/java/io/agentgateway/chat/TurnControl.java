@@ -208,6 +208,16 @@ public class TurnControl implements SessionListener {
         }
     }
 
+    /**
+     * A socket came back: the grace of the release before is over. Its timer would otherwise still count once this
+     * socket is unregistered and before its own release restarts the grace, and abandon an answer a client is
+     * reading or resuming.
+     */
+    @Override
+    public void socketHolds(ClientSocket socket) {
+        pendingGrace.remove(socket.sessionId());
+    }
+
     private void abandonUnlessHeld(String sessionId) {
         if (sessions.find(sessionId).isPresent() || sessionStreams.isMoved(sessionId)) {
             return; // resumed in time, here or on another instance (where the answer goes on streaming)

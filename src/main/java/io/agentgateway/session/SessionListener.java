@@ -15,6 +15,10 @@ public interface SessionListener {
      */
     void socketReleased(ClientSocket socket, boolean sessionEnded);
 
+    /** A socket holds the session here now (opened, or resumed, with its stream here). */
+    default void socketHolds(ClientSocket socket) {
+    }
+
     /** The session was forgotten: nobody held it for its TTL. */
     default void sessionExpired(String sessionId) {
     }

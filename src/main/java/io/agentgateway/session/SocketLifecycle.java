@@ -118,6 +118,9 @@ public class SocketLifecycle {
             streams.interruptIfOpen(socket.sessionId());
             acrossInstances(() -> directory.releaseDeadTurn(socket.sessionId()));
         }
+        for (SessionListener listener : listeners) {
+            listener.socketHolds(socket);
+        }
         LOG.debug("Socket {} opened for session {}", socket.connectionKey(), socket.sessionId());
     }
 
