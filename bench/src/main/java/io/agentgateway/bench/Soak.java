@@ -2,6 +2,7 @@ package io.agentgateway.bench;
 
 import java.io.IOException;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.util.stream.IntStream;
@@ -391,6 +392,14 @@ public final class Soak {
         }
 
         @Override
+        public CompletionStage<?> onPong(WebSocket webSocket, ByteBuffer message) {
+            lastHeard = System.nanoTime();
+            pinging = false;
+            webSocket.request(1);
+            return null;
+        }
+
+        @Override
         public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
             part.append(data);
             if (last) {
@@ -418,6 +427,10 @@ public final class Soak {
                 ws.abort();
             }
         }
+
+        /** When the client last got anything on this socket, and whether a ping is out. */
+        volatile long lastHeard = System.nanoTime();
+        volatile boolean pinging;
     }
 
     private static final class Session {
@@ -541,6 +554,7 @@ public final class Soak {
             }
             Object m = s.conn.queue.poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(500)), TimeUnit.NANOSECONDS);
             if (m == null) {
+                checkAlive(s.conn);
                 if (!started && System.nanoTime() > resendAt) {
                     // the question may have died with a killed instance before it was taken
                     resendAt = Long.MAX_VALUE;
@@ -549,6 +563,7 @@ public final class Soak {
                 }
                 continue;
             }
+            s.conn.lastHeard = System.nanoTime();
             if (m instanceof Closed c) {
                 closedByServer.incrementAndGet();
                 trace.append("[closed ").append(c.code()).append("] ");
@@ -714,6 +729,34 @@ public final class Soak {
         if (s.trace != null && s.trace.length() < 4000) {
             s.trace.append(text);
         }
+    }
+
+    /**
+     * A socket silent for 5 s is pinged, as a client with a keep-alive would. When the instance behind it was killed,
+     * the JDK's client did not always report the reset (slow readers whose unread frames the reset discarded): a
+     * failed ping, or no pong within 5 s, closes the socket as the peer's death would have.
+     */
+    private static void checkAlive(Conn c) {
+        long now = System.nanoTime();
+        if (now - c.lastHeard < TimeUnit.SECONDS.toNanos(5) || c.ws == null) {
+            return;
+        }
+        if (c.pinging) {
+            if (now - c.lastHeard > TimeUnit.SECONDS.toNanos(10)) {
+                c.queue.add(new Closed(-1, "no pong within 5 s"));
+                c.lastHeard = now;
+                c.pinging = false;
+                c.ws.abort();
+            }
+            return;
+        }
+        c.pinging = true;
+        c.ws.sendPing(ByteBuffer.allocate(0)).whenComplete((w, e) -> {
+            if (e != null) {
+                c.queue.add(new Closed(-1, "ping failed: " + e));
+                c.ws.abort();
+            }
+        });
     }
 
     /** A resume with last_seq, on the preferred instance first, then on either, until the deadline. */
