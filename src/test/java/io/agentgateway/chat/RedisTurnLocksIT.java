@@ -5,13 +5,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import io.agentgateway.session.RedisSessionDirectory;
+import io.agentgateway.testing.RedisClient;
 import io.agentgateway.testing.RedisFixture;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
-import org.springframework.data.redis.connection.jedis.JedisConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,22 +23,20 @@ import static org.awaitility.Awaitility.await;
 class RedisTurnLocksIT {
 
     private RedisFixture redis;
-    private JedisConnectionFactory factory;
+    private RedisClient client;
     private StringRedisTemplate template;
     private final Vertx vertx = Vertx.vertx();
 
     @BeforeEach
     void start() throws Exception {
         redis = RedisFixture.started();
-        factory = new JedisConnectionFactory(new RedisStandaloneConfiguration("127.0.0.1", redis.port()));
-        factory.afterPropertiesSet();
-        factory.start();
-        template = new StringRedisTemplate(factory);
+        client = new RedisClient(redis);
+        template = client.template();
     }
 
     @AfterEach
     void stop() throws Exception {
-        factory.destroy();
+        client.close();
         redis.close();
         vertx.close();
     }

@@ -7,12 +7,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.stream.IntStream;
 
+import io.agentgateway.testing.RedisClient;
 import io.agentgateway.testing.RedisFixture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
-import org.springframework.data.redis.connection.jedis.JedisConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.listener.ChannelTopic;
 import org.springframework.data.redis.listener.RedisMessageListenerContainer;
@@ -31,7 +30,7 @@ class RedisInstanceRelayIT {
     private static final String PREFIX = "t:";
 
     private RedisFixture redis;
-    private JedisConnectionFactory factory;
+    private RedisClient client;
     private StringRedisTemplate template;
     private RedisMessageListenerContainer subscriptions;
     private final ScheduledExecutorService publisher = Executors.newSingleThreadScheduledExecutor();
@@ -40,13 +39,11 @@ class RedisInstanceRelayIT {
     @BeforeEach
     void start() throws Exception {
         redis = RedisFixture.started();
-        factory = new JedisConnectionFactory(new RedisStandaloneConfiguration("127.0.0.1", redis.port()));
-        factory.afterPropertiesSet();
-        factory.start();
-        template = new StringRedisTemplate(factory);
+        client = new RedisClient(redis);
+        template = client.template();
         // the live instance "b", subscribed as the gateway is: again after a Redis restart
         subscriptions = new RedisMessageListenerContainer();
-        subscriptions.setConnectionFactory(factory);
+        subscriptions.setConnectionFactory(client.factory());
         subscriptions.setTaskExecutor(new SyncTaskExecutor()); // in order, as the gateway's (RedisBeans)
         subscriptions.setSubscriptionExecutor(new SimpleAsyncTaskExecutor("test-subscription-"));
         subscriptions.setRecoveryInterval(200);
@@ -61,7 +58,7 @@ class RedisInstanceRelayIT {
     void stop() throws Exception {
         publisher.shutdownNow();
         subscriptions.destroy();
-        factory.destroy();
+        client.close();
         redis.close();
     }
 

@@ -3,12 +3,11 @@ package io.agentgateway.session;
 import java.time.Duration;
 import java.util.List;
 
+import io.agentgateway.testing.RedisClient;
 import io.agentgateway.testing.RedisFixture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
-import org.springframework.data.redis.connection.jedis.JedisConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -22,21 +21,19 @@ class RedisSessionDirectoryIT {
     private static final Duration TTL = Duration.ofSeconds(2);
 
     private RedisFixture redis;
-    private JedisConnectionFactory factory;
+    private RedisClient client;
     private StringRedisTemplate template;
 
     @BeforeEach
     void start() throws Exception {
         redis = RedisFixture.started();
-        factory = new JedisConnectionFactory(new RedisStandaloneConfiguration("127.0.0.1", redis.port()));
-        factory.afterPropertiesSet();
-        factory.start();
-        template = new StringRedisTemplate(factory);
+        client = new RedisClient(redis);
+        template = client.template();
     }
 
     @AfterEach
     void stop() throws Exception {
-        factory.destroy();
+        client.close();
         redis.close();
     }
 

@@ -155,14 +155,20 @@ class ResumeIT {
         }
     }
 
+    /** Asks on a new socket and drops it once the first frame of the answer came: that frame's seq. */
+    private static long askThenDrop(RunningGateway gateway, String path) {
+        WsClient ws = gateway.connect(path);
+        ws.userMessage("go");
+        long last = seq(ws.next());
+        ws.abort();
+        return last;
+    }
+
     @Test
     void withinTheGraceTheAnswerWaitsForItsClientAfterItTheAgentIsCutOff() throws Exception {
         agent.script(StandInAgent.endless(Duration.ofMillis(50)));
         try (RunningGateway gateway = gateway("gateway.session.resume-grace", "1.5")) {
-            WsClient ws = gateway.connect("/ws/grace");
-            ws.userMessage("go");
-            long last = seq(ws.next());
-            ws.abort();
+            long last = askThenDrop(gateway, "/ws/grace");
             Thread.sleep(600); // away for a while, but within the grace
             try (WsClient back = gateway.connect("/ws/grace?last_seq=" + last)) {
                 assertThat(back.next().json().path("recovered").asBoolean()).isTrue();
@@ -182,10 +188,7 @@ class ResumeIT {
     void aClientBackAfterTheGraceGetsTheFinalOfItsAbandonedAnswerNotHalfAnAnswer() throws Exception {
         agent.script(StandInAgent.endless(Duration.ofMillis(50)));
         try (RunningGateway gateway = gateway("gateway.session.resume-grace", "0.5")) {
-            WsClient ws = gateway.connect("/ws/late");
-            ws.userMessage("go");
-            long last = seq(ws.next());
-            ws.abort();
+            long last = askThenDrop(gateway, "/ws/late");
             assertThat(agent.awaitHangUp(Duration.ofSeconds(5))).as("abandoned after the grace").isNotNull();
             try (WsClient back = gateway.connect("/ws/late?last_seq=" + last)) {
                 assertThat(back.next().json().path("recovered").asBoolean()).isTrue();
