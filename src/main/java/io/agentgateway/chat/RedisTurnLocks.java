@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 
 import io.agentgateway.common.Durations;
 import io.agentgateway.common.Stripes;
@@ -17,7 +18,9 @@ import org.springframework.data.redis.core.StringRedisTemplate;
 /**
  * {@link TurnLocks} in Redis: {@code <prefix>{<session>}:turn} holds {@code <instance>|<n>}, the instance streaming the
  * session's answer and which of its locks this is. It expires {@code ttl} after the instance stops renewing it (one
- * timer for all its locks), so the lock of an instance that died frees itself. When Redis cannot be asked, the turn
+ * timer for all its locks), and a lock whose instance's heartbeat is gone is taken over at once: the lock of an
+ * instance that died never holds its session up, yet it stays long enough to tell an instance carrying the session on
+ * from the store that an answer was streaming (which the store may not show). When Redis cannot be asked, the turn
  * goes ahead: one instance's own registry still holds.
  * <p>
  * Unlocking never blocks (a turn ends on an event loop): the lock is deleted on a worker, and only if it is still
@@ -33,6 +36,7 @@ public class RedisTurnLocks implements TurnLocks {
     private final String prefix;
     private final String self;
     private final Duration ttl;
+    private final Predicate<String> alive;
     private final AtomicLong counter = new AtomicLong();
     /**
      * Locks this instance holds, with how many of its turns hold each: a turn that has just sent its final may not
@@ -45,8 +49,11 @@ public class RedisTurnLocks implements TurnLocks {
     private record Held(String value, int turns) {
     }
 
-    public RedisTurnLocks(Vertx vertx, StringRedisTemplate redis, String prefix, String self, Duration ttl) {
+    /** @param alive whether an instance's heartbeat is there (blocking: asks Redis) */
+    public RedisTurnLocks(Vertx vertx, StringRedisTemplate redis, String prefix, String self, Duration ttl,
+                          Predicate<String> alive) {
         this.vertx = vertx;
+        this.alive = alive;
         this.redis = redis;
         this.prefix = prefix;
         this.self = self;
@@ -78,6 +85,10 @@ public class RedisTurnLocks implements TurnLocks {
                 if (!locked) {
                     String current = redis.opsForValue().get(key(sessionId));
                     if (current == null) {
+                        locked = Boolean.TRUE.equals(redis.opsForValue().setIfAbsent(key(sessionId), value, ttl));
+                    } else if (!alive.test(RedisSessionDirectory.turnLockInstance(current))) {
+                        // its instance died: its answer will not end, and nothing else frees the session sooner
+                        redis.execute(RedisSessionDirectory.DELETE_IF, List.of(key(sessionId)), current);
                         locked = Boolean.TRUE.equals(redis.opsForValue().setIfAbsent(key(sessionId), value, ttl));
                     } else if (RedisSessionDirectory.turnLockInstance(current).equals(self)) {
                         // this instance's previous lock, its delete not run yet: taken over, so that delete misses

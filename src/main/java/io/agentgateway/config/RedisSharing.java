@@ -123,8 +123,10 @@ final class RedisSharing implements InstanceSharing {
 
     @Override
     public TurnLocks turnLocks() {
+        // as long as a session lives: the lock of an instance that died is taken over once its heartbeat is gone,
+        // and until then it says an answer was streaming there (see SocketLifecycle, carrying on from the store)
         return new RedisTurnLocks(vertx, template, settings.queuePrefix(), settings.instanceId(),
-                settings.instanceTtl());
+                settings.sessionTtl(), directory::alive);
     }
 
     @Override

@@ -26,6 +26,8 @@ class RedisTurnLocksIT {
     private RedisClient client;
     private StringRedisTemplate template;
     private final Vertx vertx = Vertx.vertx();
+    /** instances whose heartbeat is gone */
+    private final java.util.Set<String> dead = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     @BeforeEach
     void start() throws Exception {
@@ -42,7 +44,19 @@ class RedisTurnLocksIT {
     }
 
     private RedisTurnLocks locks(String instance) {
-        return new RedisTurnLocks(vertx, template, "t:", instance, Duration.ofSeconds(10));
+        return new RedisTurnLocks(vertx, template, "t:", instance, Duration.ofSeconds(10), i -> !dead.contains(i));
+    }
+
+    @Test
+    void theLockOfAnInstanceThatDiedIsTakenOverNotWaitedOut() {
+        RedisTurnLocks a = locks("a-1");
+        RedisTurnLocks b = locks("b-1");
+        assertThat(a.tryLock("s")).isTrue();
+        assertThat(b.tryLock("s")).isFalse();
+        dead.add("a-1"); // killed: it will never unlock, and its lock would hold the session for its whole TTL
+        assertThat(template.opsForValue().get("t:{s}:turn")).as("still says a-1 was streaming").startsWith("a-1|");
+        assertThat(b.tryLock("s")).isTrue();
+        assertThat(template.opsForValue().get("t:{s}:turn")).startsWith("b-1|");
     }
 
     @Test

@@ -282,6 +282,7 @@ class MultiInstanceIT {
             Frame first = ws.next();
             doomed.kill(); // at once: the store (saved every 20 ms) most likely has nothing of this answer
             ws.abort();
+            Thread.sleep(4000); // the client comes back after the dead instance's TTL (3 s): its heartbeat is gone
             try (WsClient again = b.connect("/ws/unsaved-session?last_seq=" + seq(first))) {
                 assertThat(again.next(Duration.ofSeconds(10)).text("type")).isEqualTo("resumed");
                 java.util.List<Frame> rest = again.untilFinal(Duration.ofSeconds(10));
