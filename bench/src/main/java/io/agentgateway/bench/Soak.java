@@ -42,9 +42,10 @@ import redis.embedded.RedisServer;
  *
  * <pre>
  * java -cp bench/target/agent-gateway-bench.jar io.agentgateway.bench.Soak [--smoke] [--sessions N] [--seconds S]
- *      [--out FILE]
+ *      [--sample-every S] [--gateway-heap 512m] [--out FILE]
  * </pre>
- * Exit code 0 when no answer was hung, duplicated, reordered, misrouted, gapped or wrong; 1 otherwise.
+ * Exit code 0 when no answer was hung, duplicated, reordered, misrouted, gapped or wrong and, in a run long enough to
+ * judge, heap after GC, threads and descriptors of each instance stayed flat; 1 otherwise.
  */
 public final class Soak {
 
@@ -97,6 +98,15 @@ public final class Soak {
     private final Map<String, AtomicInteger> errorTexts = new ConcurrentHashMap<>();
 
     private final AtomicInteger waveGeneration = new AtomicInteger();
+
+    /** One look at one gateway process during the run. */
+    record Sample(double second, int instance, long pid, long heapKib, long rssKib, int threads, long fds) { }
+
+    private final List<Sample> samples = Collections.synchronizedList(new ArrayList<>());
+    /** seconds between samples; each forces a full GC in both instances (jcmd GC.run) */
+    private final int sampleEvery;
+    /** -Xmx of the gateway processes: without it the JVM sizes the heap from the machine (RSS reached 4.9 GiB) */
+    private final String gatewayHeap;
     private final int[] ports = new int[2];
     private final Target[] instances = new Target[2];
     private final String[][] figures = new String[2][];
@@ -113,8 +123,10 @@ public final class Soak {
     private long t0;
     private volatile long loadEnd;
 
-    private Soak(boolean smoke, int sessions, int loadSeconds) {
+    private Soak(boolean smoke, int sessions, int loadSeconds, Integer sampleEvery, String gatewayHeap) {
         this.smoke = smoke;
+        this.sampleEvery = sampleEvery != null ? sampleEvery : smoke ? 10 : Math.max(15, loadSeconds / 30);
+        this.gatewayHeap = gatewayHeap;
         this.sessions = sessions;
         this.loadSeconds = loadSeconds;
         this.deadlineSeconds = smoke ? 12 : 30;
@@ -129,6 +141,8 @@ public final class Soak {
         Integer sessions = null;
         Integer seconds = null;
         Path out = Path.of("bench/target/soak.md");
+        Integer sampleEvery = null;
+        String heap = "512m";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--smoke" -> smoke = true;
@@ -136,11 +150,13 @@ public final class Soak {
                 case "--seconds" -> seconds = Integer.parseInt(args[++i]);
                 case "--minutes" -> seconds = 60 * Integer.parseInt(args[++i]);
                 case "--out" -> out = Path.of(args[++i]);
+                case "--sample-every" -> sampleEvery = Integer.parseInt(args[++i]);
+                case "--gateway-heap" -> heap = args[++i];
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
         Soak soak = new Soak(smoke, sessions != null ? sessions : smoke ? 20 : 100,
-                seconds != null ? seconds : smoke ? 30 : 180);
+                seconds != null ? seconds : smoke ? 30 : 180, sampleEvery, heap);
         boolean failed;
         String report;
         try {
@@ -194,6 +210,8 @@ public final class Soak {
             }
             event("both instances ready (Redis on " + redisPort + ", agent on " + agentPort + ")");
             String[] startFigures = {measure(instances[0]), measure(instances[1])};
+            Thread sampler = new Thread(this::sampleUntilLoadEnds, "soak-sampler");
+            sampler.setDaemon(true);
 
             loadEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(loadSeconds);
             long loadStart = System.nanoTime();
@@ -205,6 +223,7 @@ public final class Soak {
                 clients.add(t);
                 t.start();
             }
+            sampler.start();
             runFaults(redis, redisPort);
             long joinUntil = loadEnd + TimeUnit.SECONDS.toNanos(deadlineSeconds + 5);
             for (Thread t : clients) {
@@ -218,6 +237,7 @@ public final class Soak {
             double loadSecs = (System.nanoTime() - loadStart) / 1e9;
             event(String.format(Locale.ROOT, "load over after %.1f s, %d tokens", loadSecs, tokens.get()));
             Thread.sleep(1000); // let the instances close the sockets before counting descriptors
+            sampler.join(60_000);
             String[] endFigures = {measure(instances[0]), measure(instances[1])};
             figures[0] = startFigures;
             figures[1] = endFigures;
@@ -230,7 +250,7 @@ public final class Soak {
             redis[0].stop();
             vertx.close();
         }
-        return badCount() > 0;
+        return badCount() > 0 || !growing().isEmpty();
     }
 
     private int badCount() {
@@ -251,8 +271,8 @@ public final class Soak {
         Map<String, String> env = new HashMap<>(baseEnv);
         env.put("PORT", Integer.toString(ports[i]));
         env.put("GATEWAY__INSTANCE_ID", "soak-" + i);
-        return Target.start("gateway-" + i, java, List.of("-jar", gatewayJar.toString()), env, ports[i],
-                logs.resolve("gateway-" + i + "-" + why + ".log"));
+        return Target.start("gateway-" + i, java, List.of("-Xmx" + gatewayHeap, "-jar", gatewayJar.toString()),
+                env, ports[i], logs.resolve("gateway-" + i + "-" + why + ".log"));
     }
 
     /** The fault schedule; returns when the load time is over. */
@@ -309,13 +329,109 @@ public final class Soak {
         System.out.println(line);
     }
 
-    private static String measure(Target t) {
-        long fds = -1;
-        try (var s = Files.list(Path.of("/proc/" + t.pid() + "/fd"))) {
-            fds = s.count();
-        } catch (Exception e) {
-            // gone
+    /** Samples both instances every {@link #sampleEvery} seconds while the load runs. */
+    private void sampleUntilLoadEnds() {
+        long next = System.nanoTime();
+        while (System.nanoTime() < loadEnd) {
+            for (int i = 0; i < 2; i++) {
+                Target t = instances[i];
+                if (t == null || !t.process.isAlive()) {
+                    continue; // killed and not yet back
+                }
+                long heap = t.heapAfterGcKib();
+                long fds = fds(t);
+                if (heap >= 0 && fds >= 0 && t.process.isAlive()) {
+                    samples.add(new Sample((System.nanoTime() - t0) / 1e9, i, t.pid(), heap, t.rssKib(), t.threads(),
+                            fds));
+                }
+            }
+            next += TimeUnit.SECONDS.toNanos(sampleEvery);
+            long wait = TimeUnit.NANOSECONDS.toMillis(Math.min(next, loadEnd) - System.nanoTime());
+            if (wait > 0) {
+                try {
+                    Thread.sleep(wait);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
         }
+    }
+
+    /**
+     * The samples of each process in its steady state: from its first sample plus a warm-up (a third of the load time,
+     * at most 5 minutes: sessions fill their kept frames, pools grow to their bounds) to the end. Grouped by process, so the restarted instance is
+     * judged on its own samples.
+     */
+    private Map<String, List<Sample>> steadySamples() {
+        Map<String, List<Sample>> byProcess = new java.util.LinkedHashMap<>();
+        synchronized (samples) {
+            for (Sample s : samples) {
+                String key = "instance " + s.instance() + " (pid " + s.pid() + ")";
+                byProcess.computeIfAbsent(key, k -> new ArrayList<>()).add(s);
+            }
+        }
+        Map<String, List<Sample>> steady = new java.util.LinkedHashMap<>();
+        byProcess.forEach((key, list) -> {
+            double from = list.get(0).second() + Math.min(loadSeconds / 3.0, 300);
+            List<Sample> tail = list.stream().filter(s -> s.second() >= from).toList();
+            if (tail.size() >= 4) {
+                steady.put(key, tail);
+            }
+        });
+        return steady;
+    }
+
+    /**
+     * What grew in the steady state, by a least-squares line through its samples: heap after GC more than 20 %, or
+     * threads or descriptors more than 10 % plus 5, from the line's start to its end. Empty when flat (or when the run
+     * is too short to say, as a smoke run is).
+     */
+    private List<String> growing() {
+        List<String> found = new ArrayList<>();
+        steadySamples().forEach((process, list) -> {
+            check(found, process, "heap after GC (KiB)", list, Sample::heapKib, 0.20, 0);
+            check(found, process, "threads", list, s -> s.threads(), 0.10, 5);
+            check(found, process, "open descriptors", list, Sample::fds, 0.10, 5);
+        });
+        return found;
+    }
+
+    private static void check(List<String> found, String process, String what, List<Sample> list,
+            java.util.function.ToLongFunction<Sample> value, double relative, long absolute) {
+        int n = list.size();
+        double mx = 0;
+        double my = 0;
+        for (Sample s : list) {
+            mx += s.second();
+            my += value.applyAsLong(s);
+        }
+        mx /= n;
+        my /= n;
+        double sxy = 0;
+        double sxx = 0;
+        for (Sample s : list) {
+            sxy += (s.second() - mx) * (value.applyAsLong(s) - my);
+            sxx += (s.second() - mx) * (s.second() - mx);
+        }
+        double slope = sxx == 0 ? 0 : sxy / sxx;
+        double start = my + slope * (list.get(0).second() - mx);
+        double growth = slope * (list.get(n - 1).second() - list.get(0).second());
+        if (growth > relative * Math.max(start, 1) + absolute) {
+            found.add(String.format(Locale.ROOT, "%s: %s grew from %.0f to %.0f over %.0f s of steady load",
+                    process, what, start, start + growth, list.get(n - 1).second() - list.get(0).second()));
+        }
+    }
+
+    private static long fds(Target t) {
+        try (var s = Files.list(Path.of("/proc/" + t.pid() + "/fd"))) {
+            return s.count();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    private static String measure(Target t) {
+        long fds = fds(t);
         long heap = t.heapAfterGcKib();
         return String.format(Locale.ROOT, "pid %d: heap after GC %s, RSS %s, %d threads, %d open descriptors",
                 t.pid(), heap < 0 ? "n/a" : (heap / 1024) + " MiB", (t.rssKib() / 1024) + " MiB", t.threads(), fds);
@@ -849,6 +965,35 @@ public final class Soak {
             }
             sb.append('\n');
         }
+        synchronized (samples) {
+            if (!samples.isEmpty()) {
+                sb.append("Samples every ").append(sampleEvery).append(" s (heap after a forced full GC; gateways run with -Xmx")
+                        .append(gatewayHeap).append("):\n\n| s | instance | pid | heap MiB | RSS MiB | threads | descriptors |\n")
+                        .append("|---:|---:|---:|---:|---:|---:|---:|\n");
+                for (Sample s : samples) {
+                    sb.append(String.format(Locale.ROOT, "| %.0f | %d | %d | %.1f | %d | %d | %d |%n", s.second(),
+                            s.instance(), s.pid(), s.heapKib() / 1024.0, s.rssKib() / 1024, s.threads(), s.fds()));
+                }
+                sb.append('\n');
+            }
+        }
+        Map<String, List<Sample>> steady = steadySamples();
+        if (!steady.isEmpty()) {
+            List<String> grew = growing();
+            sb.append("Steady state (each process after a warm-up of a third of the load time, at most 5 min): ");
+            steady.forEach((process, list) -> sb.append(String.format(Locale.ROOT,
+                    "%s, %d samples: heap %.0f–%.0f MiB, threads %d–%d, descriptors %d–%d; ", process, list.size(),
+                    list.stream().mapToLong(Sample::heapKib).min().orElse(0) / 1024.0,
+                    list.stream().mapToLong(Sample::heapKib).max().orElse(0) / 1024.0,
+                    list.stream().mapToInt(Sample::threads).min().orElse(0),
+                    list.stream().mapToInt(Sample::threads).max().orElse(0),
+                    list.stream().mapToLong(Sample::fds).min().orElse(0),
+                    list.stream().mapToLong(Sample::fds).max().orElse(0))));
+            sb.append(grew.isEmpty() ? "**flat** (no trend over 20 % in heap, 10 % + 5 in threads or descriptors).\n\n"
+                    : "**growing**:\n\n" + String.join("\n", grew.stream().map(g -> "- " + g).toList()) + "\n\n");
+        } else {
+            sb.append("Steady state: too few samples to judge flatness (a run of a few minutes or less).\n\n");
+        }
         synchronized (firstOpenMillis) {
             List<Long> sorted = new ArrayList<>(firstOpenMillis);
             Collections.sort(sorted);
@@ -875,6 +1020,9 @@ public final class Soak {
         }
         sb.append(badCount() == 0 ? "**Result: nothing lost, duplicated, reordered, misrouted or hung.**\n"
                 : "**Result: FAILED: " + badCount() + " bad answers or resume violations (see above).**\n");
+        if (!growing().isEmpty()) {
+            sb.append("**Result: FAILED: heap, threads or descriptors grew in the steady state (see above).**\n");
+        }
         return sb.toString();
     }
 }
