@@ -137,8 +137,10 @@ public class GatewayConfiguration implements CamelConfiguration {
         StreamStore store = sharing.store();
         // metrics: GET /metrics (Camel's route metrics and the gateway's own); the features see only GatewayMetrics
         StreamRegistry streams = new InMemoryStreamRegistry();
-        GatewayMetrics metrics = MetricsBeans.install(context, streams::active);
+        GatewayMetrics metrics = MetricsBeans.install(context, streams::active,
+                settings.metricsRouteExclude());
         SessionStreams sessionStreams = new InMemorySessionStreams(vertx, frames, settings.sessionBufferBytes(),
+                settings.sessionBufferTotalBytes(),
                 settings.slowClientTimeout(), settings.sessionTtl(),
                 sessionId -> onRelease.forEach(l -> l.sessionExpired(sessionId)), store, sharing.alive(),
                 settings.mergedFrameBytes(), metrics::tokensMerged);

@@ -62,6 +62,8 @@ import org.apache.camel.spi.PropertiesComponent;
  * @param relayRetry        with Redis: how long a message to another instance (a forwarded frame, a handover) is
  *                          tried again while Redis is down or that instance is not subscribed
  * @param relayMaxQueued    with Redis: most messages to other instances waiting at once; more are dropped
+ * @param metricsRouteExclude routes left out of Camel's per-route metrics (comma-separated ids or patterns)
+ * @param sessionBufferTotalMb frames kept by all sessions of this instance together, in MiB; 0: an eighth of the heap
  */
 public record GatewaySettings(
         String host,
@@ -111,7 +113,17 @@ public record GatewaySettings(
         int wsMaxFramesPerSecond,
         Duration wsFloodWindow,
         Duration relayRetry,
-        int relayMaxQueued) {
+        int relayMaxQueued,
+        Optional<String> metricsRouteExclude,
+        int sessionBufferTotalMb) {
+
+    /**
+     * Bytes of frames all sessions of this instance keep together: the configured MiB, or an eighth of the JVM's
+     * largest heap (-Xmx), since a kept frame costs the heap about twice its bytes.
+     */
+    public long sessionBufferTotalBytes() {
+        return sessionBufferTotalMb > 0 ? sessionBufferTotalMb * (1L << 20) : Runtime.getRuntime().maxMemory() / 8;
+    }
 
     /**
      * The configured name with a suffix made at each start ({@code <name>-<8 hex>}), or a random name: a process
@@ -210,7 +222,9 @@ public record GatewaySettings(
                 r.secondsOr("gateway.ws.flood-window", "GATEWAY__WS_FLOOD_WINDOW", Duration.ofSeconds(10)),
                 r.secondsOr("gateway.session.relay-retry", "GATEWAY__RELAY_RETRY", Duration.ofSeconds(10)),
                 r.integerOr("gateway.session.relay-max-queued", "GATEWAY__RELAY_MAX_QUEUED", 100_000, 1,
-                        100_000_000));
+                        100_000_000),
+                r.optional("gateway.metrics.route-exclude", "GATEWAY__METRICS_ROUTE_EXCLUDE"),
+                r.integerOr("gateway.session.buffer-total-mb", "GATEWAY__SESSION_BUFFER_TOTAL_MB", 0, 0, 1 << 20));
     }
 
     /** The idle timeout must leave room for at least one ping the client can answer. */

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongFunction;
 import java.util.function.Predicate;
@@ -23,6 +24,11 @@ import org.slf4j.LoggerFactory;
  * wait on each other. Frames go to the socket only while it can take them ({@link ClientSocket#writable()}); the
  * rest wait in the log and follow when the socket drains. A once-a-second sweep closes sockets that made no progress
  * for the slow-client timeout (code {@link #SLOW_CLIENT}) and forgets sessions nobody held for their TTL.
+ * <p>
+ * Memory: each session keeps at most its buffer ({@code bufferBytes}) of frames, and all sessions together about
+ * {@code totalBytes}: when many sessions share the instance, each keeps its share of the total instead (never less
+ * than {@link #MIN_SHARE}), and its client may fall that far behind before its agent is held back. Without the total,
+ * a thousand sessions taken over from a dead instance, each with a full buffer, took more heap than the process had.
  */
 public class InMemorySessionStreams implements SessionStreams {
 
@@ -142,9 +148,15 @@ public class InMemorySessionStreams implements SessionStreams {
         }
     }
 
+    /** The least a session keeps (and may fall behind by), however many share the instance's total. */
+    public static final long MIN_SHARE = 16 * 1024;
+
     private final Map<String, Log> logs = new ConcurrentHashMap<>();
     private final ServerFrames frames;
     private final long bufferBytes;
+    private final long totalBytes;
+    /** the sum of every log's keptBytes */
+    private final AtomicLong keptTotal = new AtomicLong();
     private final long slowClientNanos;
     private final long ttlNanos;
     private final Consumer<String> onExpired;
@@ -155,6 +167,7 @@ public class InMemorySessionStreams implements SessionStreams {
 
     /**
      * @param bufferBytes       frames kept per session, in bytes (GATEWAY__SESSION_BUFFER_BYTES)
+     * @param totalBytes        frames kept by all sessions together, in bytes (GATEWAY__SESSION_BUFFER_TOTAL_BYTES)
      * @param slowClientTimeout how long a socket may make no progress while frames wait for it
      * @param ttl               how long a session nobody holds is kept
      * @param onExpired         told the id of each session forgotten
@@ -165,7 +178,8 @@ public class InMemorySessionStreams implements SessionStreams {
      *                          (GATEWAY__MERGED_FRAME_BYTES); a single larger token still goes out whole
      * @param mergedTokens      told how many token frames each merged frame stood for
      */
-    public InMemorySessionStreams(Vertx vertx, ServerFrames frames, long bufferBytes, Duration slowClientTimeout,
+    public InMemorySessionStreams(Vertx vertx, ServerFrames frames, long bufferBytes, long totalBytes,
+                                  Duration slowClientTimeout,
                                   Duration ttl, Consumer<String> onExpired, StreamStore store,
                                   Predicate<String> alive, int mergedFrameBytes,
                                   java.util.function.IntConsumer mergedTokens) {
@@ -175,6 +189,7 @@ public class InMemorySessionStreams implements SessionStreams {
         this.alive = alive;
         this.frames = frames;
         this.bufferBytes = bufferBytes;
+        this.totalBytes = totalBytes;
         this.slowClientNanos = slowClientTimeout.toNanos();
         this.ttlNanos = ttl.toNanos();
         this.onExpired = onExpired;
@@ -226,7 +241,7 @@ public class InMemorySessionStreams implements SessionStreams {
             return;
         }
         log.forwardedBytes += text.length();
-        if (log.forwardedBytes > bufferBytes) {
+        if (log.forwardedBytes > share()) {
             log.forwarded = null;
         } else {
             log.forwarded.add(text);
@@ -244,7 +259,7 @@ public class InMemorySessionStreams implements SessionStreams {
         store.appended(log.sessionId, seq, text);
         Entry entry = Entry.of(seq, text);
         log.frames.addLast(entry);
-        log.keptBytes += entry.bytes();
+        kept(log, entry.bytes());
         log.undeliveredBytes += entry.bytes();
         pump(log);
         evict(log);
@@ -351,7 +366,7 @@ public class InMemorySessionStreams implements SessionStreams {
 
     /** Holds the lock. A forgotten session no longer holds anyone back. */
     private boolean hasRoom(Log log) {
-        return log.expired || log.movedTo != null || log.undeliveredBytes < bufferBytes;
+        return log.expired || log.movedTo != null || log.undeliveredBytes < share();
     }
 
     /** Holds the lock: the waiters to run (after unlocking) now that there is room, or null. */
@@ -483,14 +498,14 @@ public class InMemorySessionStreams implements SessionStreams {
             while (!log.frames.isEmpty()) {
                 log.frames.removeFirst();
             }
-            log.keptBytes = 0;
+            kept(log, -log.keptBytes);
             log.undeliveredBytes = 0;
             long seq = snapshot.nextSeq() - snapshot.frames().size();
             log.answerOpen = false;
             for (String text : snapshot.frames()) {
                 Entry entry = Entry.of(seq++, text);
                 log.frames.addLast(entry);
-                log.keptBytes += entry.bytes();
+                kept(log, entry.bytes());
                 trackAnswer(log, text);
             }
             log.nextSeq = snapshot.nextSeq();
@@ -702,12 +717,13 @@ public class InMemorySessionStreams implements SessionStreams {
      * anyway, and a socket that had not read them is closed (4008) so that it resumes and learns what it lost.
      */
     private void evict(Log log) {
-        while (log.keptBytes > bufferBytes && !log.frames.isEmpty() && log.frames.peekFirst().seq() <= log.delivered) {
-            log.keptBytes -= log.frames.removeFirst().bytes();
+        long share = share();
+        while (log.keptBytes > share && !log.frames.isEmpty() && log.frames.peekFirst().seq() <= log.delivered) {
+            kept(log, -log.frames.removeFirst().bytes());
         }
-        while (log.producer != null && log.keptBytes > 2 * bufferBytes && !log.frames.isEmpty()) {
+        while (log.producer != null && log.keptBytes > 2 * share && !log.frames.isEmpty()) {
             Entry gone = log.frames.removeFirst();
-            log.keptBytes -= gone.bytes();
+            kept(log, -gone.bytes());
             if (gone.seq() > log.delivered) {
                 log.undeliveredBytes -= gone.bytes();
                 log.delivered = gone.seq();
@@ -721,8 +737,53 @@ public class InMemorySessionStreams implements SessionStreams {
         }
     }
 
+    /** Holds the lock. */
+    private void kept(Log log, long bytes) {
+        log.keptBytes += bytes;
+        keptTotal.addAndGet(bytes);
+    }
+
+    /**
+     * What one session may keep now: its own buffer, or its part of the instance's total when many sessions share
+     * it (the sessions known here, including those idle or moved away, which the sweep trims).
+     */
+    private long share() {
+        long part = totalBytes / Math.max(1, logs.size());
+        return Math.min(bufferBytes, Math.max(MIN_SHARE, part));
+    }
+
+    /** Bytes of frames all sessions keep together (for tests and metrics). */
+    public long keptBytes() {
+        return keptTotal.get();
+    }
+
+    /** Bytes of frames one session keeps. */
+    long keptBytes(String sessionId) {
+        Log log = logs.get(sessionId);
+        if (log == null) {
+            return 0;
+        }
+        synchronized (log) {
+            return log.keptBytes;
+        }
+    }
+
+    /**
+     * Holds the lock. Over the total, a session nothing is appended to any more (idle, or moved to another instance)
+     * is trimmed to its share here, since only an append trims otherwise. A moved session's frames are a copy the
+     * instance it moved to was sent, so they go whether read or not.
+     */
+    private void trim(Log log, long share) {
+        while (log.keptBytes > share && !log.frames.isEmpty()
+                && (log.movedTo != null || log.frames.peekFirst().seq() <= log.delivered)) {
+            kept(log, -log.frames.removeFirst().bytes());
+        }
+    }
+
     private void sweep() {
         long now = System.nanoTime();
+        boolean over = keptTotal.get() > totalBytes;
+        long share = share();
         for (Log log : logs.values()) {
             ClientSocket slow = null;
             boolean expire = false;
@@ -737,6 +798,9 @@ public class InMemorySessionStreams implements SessionStreams {
                 if (producerGone && producer.equals(log.producer)) {
                     interrupt(log, INTERRUPTED);
                 }
+                if (over) {
+                    trim(log, share);
+                }
                 if (log.socket != null && log.stalledSince != 0 && now - log.stalledSince > slowClientNanos) {
                     slow = log.socket;
                     log.socket = null;
@@ -745,6 +809,7 @@ public class InMemorySessionStreams implements SessionStreams {
                 } else if (log.socket == null && log.producer == null && log.idleSince != 0
                            && now - log.idleSince > ttlNanos) {
                     log.expired = true;
+                    kept(log, -log.keptBytes);
                     ready = takeReadyWaiters(log);
                     expire = true;
                 }

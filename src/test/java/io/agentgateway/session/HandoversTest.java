@@ -93,7 +93,7 @@ class HandoversTest {
 
     private final class Instance {
         final String name;
-        final InMemorySessionStreams streams = new InMemorySessionStreams(vertx, frames, 1 << 20,
+        final InMemorySessionStreams streams = new InMemorySessionStreams(vertx, frames, 1 << 20, 1L << 30,
                 Duration.ofSeconds(30), Duration.ofMinutes(5), id -> { }, StreamStore.NONE, i -> true, 65536,
                 n -> { });
         final InMemorySessionRegistry registry = new InMemorySessionRegistry();

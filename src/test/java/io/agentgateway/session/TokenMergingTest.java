@@ -33,7 +33,7 @@ class TokenMergingTest {
     }
 
     private InMemorySessionStreams streams(int mergedFrameBytes) {
-        return new InMemorySessionStreams(vertx, frames, 1 << 20, Duration.ofSeconds(30), Duration.ofMinutes(5),
+        return new InMemorySessionStreams(vertx, frames, 1 << 20, 1L << 30, Duration.ofSeconds(30), Duration.ofMinutes(5),
                 id -> { }, StreamStore.NONE, instance -> true, mergedFrameBytes, merged::add);
     }
 
