@@ -103,6 +103,8 @@ public final class Soak {
     record Sample(double second, int instance, long pid, long heapKib, long rssKib, int threads, long fds) { }
 
     private final List<Sample> samples = Collections.synchronizedList(new ArrayList<>());
+    /** when instance 1 was killed, in seconds from t0; -1 before */
+    private volatile double killedAt = -1;
     /** seconds between samples; each forces a full GC in both instances (jcmd GC.run) */
     private final int sampleEvery;
     /** -Xmx of the gateway processes: without it the JVM sizes the heap from the machine (RSS reached 4.9 GiB) */
@@ -311,6 +313,7 @@ public final class Soak {
                 }
                 default -> {
                     event("instance 1 killed (destroyForcibly)");
+                    killedAt = (System.nanoTime() - t0) / 1e9;
                     instances[1].process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
                     instances[1] = startInstance(1, "restart");
                     event(String.format(Locale.ROOT, "instance 1 restarted on the same port (%.1f s to ready)",
@@ -358,9 +361,11 @@ public final class Soak {
     }
 
     /**
-     * The samples of each process in its steady state: from its first sample plus a warm-up (a third of the load time,
-     * at most 5 minutes: sessions fill their kept frames, pools grow to their bounds) to the end. Grouped by process, so the restarted instance is
-     * judged on its own samples.
+     * The samples of each process in its steady phases: from a warm-up (a third of the load time, at most 4 minutes:
+     * sessions fill their kept frames, pools grow to their bounds) after it started, or after the kill, to the kill or
+     * the end. The kill starts a phase of its own because it changes what each instance holds (the survivor takes the
+     * dead one's sessions over, then gives half back): a step there is reported apart from a trend within a phase.
+     * Grouped by process, so the restarted instance is judged on its own samples.
      */
     private Map<String, List<Sample>> steadySamples() {
         Map<String, List<Sample>> byProcess = new java.util.LinkedHashMap<>();
@@ -370,20 +375,33 @@ public final class Soak {
                 byProcess.computeIfAbsent(key, k -> new ArrayList<>()).add(s);
             }
         }
+        double warmUp = Math.min(loadSeconds / 3.0, 240);
         Map<String, List<Sample>> steady = new java.util.LinkedHashMap<>();
         byProcess.forEach((key, list) -> {
-            double from = list.get(0).second() + Math.min(loadSeconds / 3.0, 300);
-            List<Sample> tail = list.stream().filter(s -> s.second() >= from).toList();
-            if (tail.size() >= 4) {
-                steady.put(key, tail);
+            double start = list.get(0).second();
+            double kill = killedAt;
+            if (kill > start && kill < list.get(list.size() - 1).second()) {
+                phase(steady, key + " before the kill", list, start + warmUp, kill);
+                phase(steady, key + " after the kill", list, kill + warmUp, Double.MAX_VALUE);
+            } else {
+                phase(steady, key, list, start + warmUp, Double.MAX_VALUE);
             }
         });
         return steady;
     }
 
+    private static void phase(Map<String, List<Sample>> steady, String name, List<Sample> list, double from,
+            double to) {
+        List<Sample> in = list.stream().filter(s -> s.second() >= from && s.second() < to).toList();
+        if (in.size() >= 4) {
+            steady.put(name, in);
+        }
+    }
+
     /**
-     * What grew in the steady state, by a least-squares line through its samples: heap after GC more than 20 %, or
-     * threads or descriptors more than 10 % plus 5, from the line's start to its end. Empty when flat (or when the run
+     * What grew in a steady phase, by a least-squares line through its samples: heap after GC more than 20 %, threads
+     * more than 10 % plus 5, or descriptors more than 20 % plus 5 (most are client sockets, which move between the
+     * instances with every disconnect wave), from the line's start to its end. Empty when flat (or when the run
      * is too short to say, as a smoke run is).
      */
     private List<String> growing() {
@@ -391,7 +409,7 @@ public final class Soak {
         steadySamples().forEach((process, list) -> {
             check(found, process, "heap after GC (KiB)", list, Sample::heapKib, 0.20, 0);
             check(found, process, "threads", list, s -> s.threads(), 0.10, 5);
-            check(found, process, "open descriptors", list, Sample::fds, 0.10, 5);
+            check(found, process, "open descriptors", list, Sample::fds, 0.20, 5);
         });
         return found;
     }
@@ -980,7 +998,8 @@ public final class Soak {
         Map<String, List<Sample>> steady = steadySamples();
         if (!steady.isEmpty()) {
             List<String> grew = growing();
-            sb.append("Steady state (each process after a warm-up of a third of the load time, at most 5 min): ");
+            sb.append("Steady phases (each process after a warm-up of a third of the load time, at most 4 min, from its "
+                    + "start and from the kill): ");
             steady.forEach((process, list) -> sb.append(String.format(Locale.ROOT,
                     "%s, %d samples: heap %.0f–%.0f MiB, threads %d–%d, descriptors %d–%d; ", process, list.size(),
                     list.stream().mapToLong(Sample::heapKib).min().orElse(0) / 1024.0,
@@ -989,7 +1008,7 @@ public final class Soak {
                     list.stream().mapToInt(Sample::threads).max().orElse(0),
                     list.stream().mapToLong(Sample::fds).min().orElse(0),
                     list.stream().mapToLong(Sample::fds).max().orElse(0))));
-            sb.append(grew.isEmpty() ? "**flat** (no trend over 20 % in heap, 10 % + 5 in threads or descriptors).\n\n"
+            sb.append(grew.isEmpty() ? "**flat** (no trend over 20 % in heap, 10 % + 5 in threads, 20 % + 5 in descriptors).\n\n"
                     : "**growing**:\n\n" + String.join("\n", grew.stream().map(g -> "- " + g).toList()) + "\n\n");
         } else {
             sb.append("Steady state: too few samples to judge flatness (a run of a few minutes or less).\n\n");
