@@ -16,6 +16,7 @@ public class RestApiRoutes extends RouteBuilder {
                 // keep each REST verb's direct: route a route of its own, with its own id and error policy
                 .inlineRoutes(false)
                 .apiContextPath("/openapi.json")
+                .apiContextRouteId("openapi-document")
                 .apiProperty("api.title", "agent-gateway")
                 .apiProperty("api.version", "1")
                 .apiProperty("api.description", "REST API of agent-gateway; the WebSocket protocol is in the README");

@@ -92,6 +92,15 @@ class MetricsIT extends GatewayWithAgent {
         assertThat(metrics.find("gateway_time_to_first_token_seconds", "quantile", "0.5")).isEmpty();
     }
 
+    /** Style rule: every route has an explicit kebab-case id (Camel names a route without one "route1", ...). */
+    @Test
+    void everyRouteHasAnExplicitKebabCaseId() throws Exception {
+        List<String> ids = PrometheusText.parse(gateway.get("/metrics").body()).find("camel_exchanges_total").stream()
+                .map(s -> s.labels().get("routeId")).filter(id -> id != null && !id.isEmpty()).toList();
+        assertThat(ids).contains("ws-ingress", "chat-turn", "openapi-document")
+                .allSatisfy(id -> assertThat(id).matches("[a-z]+(-[a-z]+)*").doesNotMatch("route\\d+"));
+    }
+
     @Test
     void aCompletedAnswerCountsItsTokensAndTimesThem() {
         List<String> tokens = List.of("one ", "two ", "three ", "four ", "five");
