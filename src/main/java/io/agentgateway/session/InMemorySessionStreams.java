@@ -53,7 +53,8 @@ public class InMemorySessionStreams implements SessionStreams {
 
     /**
      * Kept frames, oldest first, with O(1) access by position (a growable ring). The ring is allocated at the first
-     * frame: an idle session's socket should cost as little as can be.
+     * frame: an idle session's socket should cost as little as can be. It shrinks again when a quarter full, so a
+     * session trimmed to a smaller share does not keep the slots of its larger past (the soak saw 10 MiB of them).
      */
     private static final class Frames {
         private static final Entry[] NONE = new Entry[0];
@@ -63,12 +64,7 @@ public class InMemorySessionStreams implements SessionStreams {
 
         void addLast(Entry e) {
             if (size == ring.length) {
-                Entry[] bigger = new Entry[Math.max(16, ring.length * 2)];
-                for (int i = 0; i < size; i++) {
-                    bigger[i] = ring[(head + i) % ring.length];
-                }
-                ring = bigger;
-                head = 0;
+                resize(Math.max(16, ring.length * 2));
             }
             ring[(head + size++) % ring.length] = e;
         }
@@ -81,7 +77,23 @@ public class InMemorySessionStreams implements SessionStreams {
             if (size == 0) {
                 head = 0;
             }
+            if (ring.length > 64 && size < ring.length / 4) {
+                resize(ring.length / 2);
+            }
             return e;
+        }
+
+        int capacity() {
+            return ring.length;
+        }
+
+        private void resize(int length) {
+            Entry[] resized = new Entry[length];
+            for (int i = 0; i < size; i++) {
+                resized[i] = ring[(head + i) % ring.length];
+            }
+            ring = resized;
+            head = 0;
         }
 
         Entry get(int i) {
@@ -500,9 +512,20 @@ public class InMemorySessionStreams implements SessionStreams {
             }
             kept(log, -log.keptBytes);
             log.undeliveredBytes = 0;
-            long seq = snapshot.nextSeq() - snapshot.frames().size();
+            List<String> texts = snapshot.frames();
+            long seq = snapshot.nextSeq() - texts.size();
             log.answerOpen = false;
-            for (String text : snapshot.frames()) {
+            // only the newest frames that fit the session's share: a store may hold far more than that
+            int from = texts.size();
+            long share = share();
+            for (long bytes = 0; from > 0 && bytes < share; ) {
+                bytes += ByteBufUtil.utf8Bytes(texts.get(--from));
+            }
+            for (int i = 0; i < from; i++) {
+                trackAnswer(log, texts.get(i));
+            }
+            seq += from;
+            for (String text : texts.subList(from, texts.size())) {
                 Entry entry = Entry.of(seq++, text);
                 log.frames.addLast(entry);
                 kept(log, entry.bytes());
@@ -755,6 +778,17 @@ public class InMemorySessionStreams implements SessionStreams {
     /** Bytes of frames all sessions keep together (for tests and metrics). */
     public long keptBytes() {
         return keptTotal.get();
+    }
+
+    /** Slots of one session's ring of kept frames. */
+    int ringCapacity(String sessionId) {
+        Log log = logs.get(sessionId);
+        if (log == null) {
+            return 0;
+        }
+        synchronized (log) {
+            return log.frames.capacity();
+        }
     }
 
     /** Bytes of frames one session keeps. */

@@ -66,6 +66,7 @@ class SessionBudgetTest {
         appendKiB("idle", 200); // about 200 KiB kept: alone, under the total
         long before = kept("idle");
         assertThat(before).isGreaterThan(150 * 1024);
+        assertThat(streams.ringCapacity("idle")).isGreaterThanOrEqualTo(128);
         for (int i = 0; i < 15; i++) {
             reading("busy" + i);
             appendKiB("busy" + i, 40);
@@ -75,6 +76,8 @@ class SessionBudgetTest {
             assertThat(kept("idle")).isLessThanOrEqualTo(16 * 1024);
             assertThat(streams.keptBytes()).isLessThanOrEqualTo(TOTAL);
         });
+        // and its ring of slots shrank with it
+        assertThat(streams.ringCapacity("idle")).isLessThanOrEqualTo(64);
     }
 
     @Test
@@ -88,7 +91,15 @@ class SessionBudgetTest {
         }
         streams.install("taken-over", new SessionStreams.Snapshot(1001, saved, null), Optional.empty(), -1);
         assertThat(kept("taken-over")).isLessThanOrEqualTo(16 * 1024);
+        assertThat(streams.ringCapacity("taken-over")).isLessThanOrEqualTo(32); // never grown to the snapshot's size
         assertThat(streams.nextSeq("taken-over")).isEqualTo(1001);
+        // the newest frames, under their own seqs: a resume gets them
+        Socket resumed = new Socket("taken-over");
+        streams.attach(resumed, OptionalLong.of(997));
+        assertThat(resumed.sent).hasSize(4);
+        assertThat(resumed.sent.get(0)).contains("\"recovered\":true");
+        assertThat(resumed.sent.subList(1, 4)).allSatisfy(f -> assertThat(f).contains(TOKEN))
+                .extracting(f -> f.replaceAll(".*\"seq\":(\\d+).*", "$1")).containsExactly("998", "999", "1000");
     }
 
     @Test
