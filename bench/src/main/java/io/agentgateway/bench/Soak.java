@@ -238,7 +238,7 @@ public final class Soak {
             }
             double loadSecs = (System.nanoTime() - loadStart) / 1e9;
             event(String.format(Locale.ROOT, "load over after %.1f s, %d tokens", loadSecs, tokens.get()));
-            Thread.sleep(1000); // let the instances close the sockets before counting descriptors
+            settleDescriptors(); // the instances close the clients' sockets before descriptors are counted
             sampler.join(60_000);
             String[] endFigures = {measure(instances[0]), measure(instances[1])};
             figures[0] = startFigures;
@@ -437,6 +437,24 @@ public final class Soak {
         if (growth > relative * Math.max(start, 1) + absolute) {
             found.add(String.format(Locale.ROOT, "%s: %s grew from %.0f to %.0f over %.0f s of steady load",
                     process, what, start, start + growth, list.get(n - 1).second() - list.get(0).second()));
+        }
+    }
+
+    /**
+     * Waits, up to 15 s, until each instance's open descriptors are back near what it started with (the sockets the
+     * clients closed at the end take a moment to close here too), so the count at the end shows what stayed open.
+     */
+    private void settleDescriptors() throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (System.nanoTime() < until) {
+            boolean settled = true;
+            for (Target t : instances) {
+                settled &= t == null || !t.process.isAlive() || fds(t) <= 64;
+            }
+            if (settled) {
+                return;
+            }
+            Thread.sleep(250);
         }
     }
 
