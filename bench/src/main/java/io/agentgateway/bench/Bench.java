@@ -36,6 +36,7 @@ public final class Bench {
     private static final String GATEWAY = "gateway";
     private static final String BASELINE = "baseline (raw Vert.x)";
     private static final String RAW_REDIS = "raw Redis (LPUSH, SUBSCRIBE)";
+    private static final String JUDGEMENT_RELAY = "Vert.x relay (WebSocket, LPUSH, SUBSCRIBE)";
 
     private final String java;
     private final boolean smoke;
@@ -412,9 +413,11 @@ public final class Bench {
     }
 
     /**
-     * The judgement round trip through the gateway (WebSocket → Redis job → worker → reply → socket) against the same
-     * trip done with raw Redis commands, over one redis-server and one worker: one request in flight (the round
-     * trip), then {@code inFlight} at once (the throughput).
+     * The judgement round trip through the gateway (WebSocket → Redis job → worker → reply → socket), over one
+     * redis-server and one worker, in two tables: against the same trip done with raw Redis commands (the issue's
+     * measure), then against the same trip through {@link JudgementRelay}, a WebSocket relay on Vert.x and its
+     * non-blocking Redis client (what a WebSocket hop adds, which the raw trip has not). Each run: one request in
+     * flight (the round trip), then {@code inFlight} at once, on as many sockets (the throughput).
      */
     private void judgement(int inFlight, int oneAtATime, int loaded) throws Exception {
         try (LocalRedis redis = LocalRedis.start();
@@ -422,32 +425,57 @@ public final class Bench {
             Map<String, String> env = Map.of("REDIS_HOST", "127.0.0.1", "REDIS_PORT", Integer.toString(redis.port),
                     // one socket asks again as soon as it has its answer: far more than a person's frame rate
                     "GATEWAY__WS_MAX_FRAMES_PER_SECOND", "100000");
-            Paired p = new Paired("one agent's thought and final per request", GATEWAY, RAW_REDIS)
-                    .delay("p50", "round trip p50, one request in flight")
-                    .delay("p99", "round trip p99, one request in flight")
-                    .measure("rate", "judgements, " + inFlight + " in flight", "judgements/s")
-                    .delay("p99Loaded", "round trip p99, " + inFlight + " in flight");
-            pairs("8 judgement round trip", p, (side, pair) -> {
+            pairs("8 judgement round trip", judgementTable(inFlight, RAW_REDIS), (side, pair) -> {
                 Target t = side == Side.A ? gateway(runName("judgement", side, pair), env) : null;
                 try (t; JudgementTrip.Client client = t != null ? new JudgementTrip.ViaGateway(t.port, inFlight)
                         : new JudgementTrip.ViaRedis(redis.port, inFlight)) {
-                    String name = t != null ? GATEWAY : RAW_REDIS;
-                    List<JudgementTrip.Lane> lanes = client.lanes();
-                    judged(name, "warm-up", JudgementTrip.drive(lanes, Math.max(oneAtATime, loaded / 10), deadline()));
-                    JudgementTrip.Result single = JudgementTrip.drive(lanes.subList(0, 1), oneAtATime, deadline());
-                    JudgementTrip.Result many = JudgementTrip.drive(lanes, loaded, deadline());
-                    Figures f = new Figures();
-                    if (judged(name, "one in flight", single)) {
-                        f.put("p50", single.percentileMs(50)).put("p99", single.percentileMs(99));
-                    }
-                    if (judged(name, inFlight + " in flight", many)) {
-                        f.put("rate", many.perSecond()).put("p99Loaded", many.percentileMs(99));
-                    }
-                    return f;
+                    return judgementRun(t != null ? GATEWAY : RAW_REDIS, client, oneAtATime, loaded);
                 }
             });
+            pairs("8 judgement round trip, against a Vert.x relay", judgementTable(inFlight, JUDGEMENT_RELAY),
+                    (side, pair) -> {
+                        String run = runName("judgement-relay", side, pair);
+                        try (Target t = side == Side.A ? gateway(run, env) : judgementRelay(run, redis.port);
+                             JudgementTrip.Client client = new JudgementTrip.ViaGateway(t.port, inFlight)) {
+                            return judgementRun(side == Side.A ? GATEWAY : JUDGEMENT_RELAY, client, oneAtATime,
+                                    loaded);
+                        }
+                    });
             System.out.println("  worker answered " + worker.jobs.get() + " jobs");
         }
+    }
+
+    private static Paired judgementTable(int inFlight, String against) {
+        return new Paired("one agent's thought and final per request", GATEWAY, against)
+                .delay("p50", "round trip p50, one request in flight")
+                .delay("p99", "round trip p99, one request in flight")
+                .measure("rate", "judgements, " + inFlight + " in flight", "judgements/s")
+                .delay("p99Loaded", "round trip p99, " + inFlight + " in flight");
+    }
+
+    private Figures judgementRun(String name, JudgementTrip.Client client, int oneAtATime, int loaded)
+            throws InterruptedException {
+        List<JudgementTrip.Lane> lanes = client.lanes();
+        judged(name, "warm-up", JudgementTrip.drive(lanes, Math.max(oneAtATime, loaded / 10), deadline()));
+        JudgementTrip.Result single = JudgementTrip.drive(lanes.subList(0, 1), oneAtATime, deadline());
+        JudgementTrip.Result many = JudgementTrip.drive(lanes, loaded, deadline());
+        Figures f = new Figures();
+        if (judged(name, "one in flight", single)) {
+            f.put("p50", single.percentileMs(50)).put("p99", single.percentileMs(99));
+        }
+        if (judged(name, lanes.size() + " in flight", many)) {
+            f.put("rate", many.perSecond()).put("p99Loaded", many.percentileMs(99));
+        }
+        return f;
+    }
+
+    private Target judgementRelay(String run, int redisPort) throws Exception {
+        int port = freePort();
+        List<String> args = new ArrayList<>(jvmOptions);
+        args.addAll(List.of("-cp", benchJar.toString(), JudgementRelay.class.getName(), Integer.toString(port),
+                Integer.toString(redisPort)));
+        return Target.start("judgement-relay", java, args, Map.of(), port, logs.resolve("judgement-relay-" + run
+                + ".log")).killedOnClose();
     }
 
     private boolean judged(String side, String phase, JudgementTrip.Result r) {
