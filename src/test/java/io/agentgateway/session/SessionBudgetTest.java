@@ -2,13 +2,11 @@ package io.agentgateway.session;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.agentgateway.common.ClientSocket;
 import io.agentgateway.common.ServerFrames;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterEach;
@@ -94,7 +92,7 @@ class SessionBudgetTest {
         assertThat(streams.ringCapacity("taken-over")).isLessThanOrEqualTo(32); // never grown to the snapshot's size
         assertThat(streams.nextSeq("taken-over")).isEqualTo(1001);
         // the newest frames, under their own seqs: a resume gets them
-        Socket resumed = new Socket("taken-over");
+        RecordingSocket resumed = new RecordingSocket("taken-over");
         streams.attach(resumed, OptionalLong.of(997));
         assertThat(resumed.sent).hasSize(4);
         assertThat(resumed.sent.get(0)).contains("\"recovered\":true");
@@ -107,7 +105,7 @@ class SessionBudgetTest {
         for (int i = 0; i < 15; i++) {
             reading("other" + i);
         }
-        Socket slow = new Socket("slow");
+        RecordingSocket slow = new RecordingSocket("slow");
         slow.writable = false;
         streams.attach(slow, OptionalLong.empty());
         int appended = 0;
@@ -120,7 +118,7 @@ class SessionBudgetTest {
     }
 
     private void reading(String sessionId) {
-        streams.attach(new Socket(sessionId), OptionalLong.empty());
+        streams.attach(new RecordingSocket(sessionId), OptionalLong.empty());
     }
 
     private void appendKiB(String sessionId, int kib) {
@@ -131,50 +129,5 @@ class SessionBudgetTest {
 
     private long kept(String sessionId) {
         return streams.keptBytes(sessionId);
-    }
-
-    /** A socket that takes every frame while writable. */
-    private static final class Socket implements ClientSocket {
-        final List<String> sent = Collections.synchronizedList(new ArrayList<>());
-        final String sessionId;
-        volatile boolean writable = true;
-
-        Socket(String sessionId) {
-            this.sessionId = sessionId;
-        }
-
-        @Override
-        public String connectionKey() {
-            return sessionId + "-" + System.identityHashCode(this);
-        }
-
-        @Override
-        public String sessionId() {
-            return sessionId;
-        }
-
-        @Override
-        public boolean send(String text) {
-            sent.add(text);
-            return true;
-        }
-
-        @Override
-        public void close(short code, String reason) {
-        }
-
-        @Override
-        public boolean isOpen() {
-            return true;
-        }
-
-        @Override
-        public boolean writable() {
-            return writable;
-        }
-
-        @Override
-        public void onWritable(Runnable then) {
-        }
     }
 }

@@ -8,7 +8,6 @@ import java.util.OptionalLong;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.agentgateway.common.ClientSocket;
 import io.agentgateway.common.ServerFrames;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterEach;
@@ -37,58 +36,9 @@ class TokenMergingTest {
                 id -> { }, StreamStore.NONE, instance -> true, mergedFrameBytes, merged::add);
     }
 
-    /** A socket whose outbound queue is full or not, as the test says. */
-    private static final class Socket implements ClientSocket {
-        final List<String> sent = new ArrayList<>();
-        boolean writable = true;
-        Runnable onWritable;
-
-        @Override
-        public String connectionKey() {
-            return "c";
-        }
-
-        @Override
-        public String sessionId() {
-            return "s";
-        }
-
-        @Override
-        public boolean send(String text) {
-            sent.add(text);
-            return true;
-        }
-
-        @Override
-        public void close(short code, String reason) {
-        }
-
-        @Override
-        public boolean isOpen() {
-            return true;
-        }
-
-        @Override
-        public boolean writable() {
-            return writable;
-        }
-
-        @Override
-        public void onWritable(Runnable then) {
-            onWritable = then;
-        }
-
-        void drain() {
-            writable = true;
-            Runnable then = onWritable;
-            onWritable = null;
-            then.run();
-        }
-    }
-
     /** A socket reading the session's live frames. */
-    private static Socket attached(SessionStreams s) {
-        Socket socket = new Socket();
+    private static RecordingSocket attached(SessionStreams s) {
+        RecordingSocket socket = new RecordingSocket("s");
         s.attach(socket, OptionalLong.empty());
         return socket;
     }
@@ -104,7 +54,7 @@ class TokenMergingTest {
     @Test
     void aSocketThatKeepsUpGetsEveryTokenAsItsOwnFrame() throws Exception {
         InMemorySessionStreams s = streams(65536);
-        Socket socket = attached(s);
+        RecordingSocket socket = attached(s);
         for (int i = 0; i < 50; i++) {
             token(s, "t" + i + " ");
         }
@@ -118,7 +68,7 @@ class TokenMergingTest {
     @Test
     void tokensThatWaitedForAFullSocketGoOutMergedUnderTheHighestSeqTheyCover() throws Exception {
         InMemorySessionStreams s = streams(65536);
-        Socket socket = attached(s);
+        RecordingSocket socket = attached(s);
         token(s, "a");
         socket.writable = false;
         token(s, "b\"q\" ");          // quotes and escapes survive the merge
@@ -146,7 +96,7 @@ class TokenMergingTest {
     @Test
     void aFrameThatIsNotATokenIsNeitherMergedNorOvertaken() throws Exception {
         InMemorySessionStreams s = streams(65536);
-        Socket socket = attached(s);
+        RecordingSocket socket = attached(s);
         socket.writable = false;
         s.append("s", seq -> frames.token("x", false, seq)); // a first frame left waiting puts the socket behind
         token(s, "one ");
@@ -166,7 +116,7 @@ class TokenMergingTest {
     @Test
     void aMergedFrameStaysWithinItsSizeAndASingleLargerTokenGoesOutWhole() throws Exception {
         InMemorySessionStreams s = streams(300);
-        Socket socket = attached(s);
+        RecordingSocket socket = attached(s);
         socket.writable = false;
         StringBuilder all = new StringBuilder();
         for (int i = 0; i < 40; i++) {
@@ -195,7 +145,7 @@ class TokenMergingTest {
     @Test
     void aClientResumingFromAMergedFramesSeqMissesNothing() throws Exception {
         InMemorySessionStreams s = streams(65536);
-        Socket socket = attached(s);
+        RecordingSocket socket = attached(s);
         socket.writable = false;
         for (int i = 0; i < 6; i++) {
             token(s, "w" + i + " ");
@@ -206,7 +156,7 @@ class TokenMergingTest {
         s.detach(socket);
         token(s, "after ");
 
-        Socket again = new Socket();
+        RecordingSocket again = new RecordingSocket("s");
         Optional<SessionStreams.Resumption> told = s.attach(again, OptionalLong.of(lastSeen));
         assertThat(told).get().extracting(SessionStreams.Resumption::recovered).isEqualTo(true);
         assertThat(again.sent).hasSize(2);
