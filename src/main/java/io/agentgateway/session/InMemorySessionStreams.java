@@ -513,7 +513,7 @@ public class InMemorySessionStreams implements SessionStreams {
             kept(log, -log.keptBytes);
             log.undeliveredBytes = 0;
             List<String> texts = snapshot.frames();
-            long seq = snapshot.nextSeq() - texts.size();
+            long firstSeq = snapshot.nextSeq() - texts.size();
             log.answerOpen = false;
             // only the newest frames that fit the session's share: a store may hold far more than that
             int from = texts.size();
@@ -521,15 +521,13 @@ public class InMemorySessionStreams implements SessionStreams {
             for (long bytes = 0; from > 0 && bytes < share; ) {
                 bytes += ByteBufUtil.utf8Bytes(texts.get(--from));
             }
-            for (int i = 0; i < from; i++) {
-                trackAnswer(log, texts.get(i));
-            }
-            seq += from;
-            for (String text : texts.subList(from, texts.size())) {
-                Entry entry = Entry.of(seq++, text);
-                log.frames.addLast(entry);
-                kept(log, entry.bytes());
-                trackAnswer(log, text);
+            for (int i = 0; i < texts.size(); i++) {
+                trackAnswer(log, texts.get(i)); // every frame: whether an answer is open is the last one's to say
+                if (i >= from) {
+                    Entry entry = Entry.of(firstSeq + i, texts.get(i));
+                    log.frames.addLast(entry);
+                    kept(log, entry.bytes());
+                }
             }
             log.nextSeq = snapshot.nextSeq();
             log.delivered = log.nextSeq - 1;
@@ -741,9 +739,7 @@ public class InMemorySessionStreams implements SessionStreams {
      */
     private void evict(Log log) {
         long share = share();
-        while (log.keptBytes > share && !log.frames.isEmpty() && log.frames.peekFirst().seq() <= log.delivered) {
-            kept(log, -log.frames.removeFirst().bytes());
-        }
+        trim(log, share);
         while (log.producer != null && log.keptBytes > 2 * share && !log.frames.isEmpty()) {
             Entry gone = log.frames.removeFirst();
             kept(log, -gone.bytes());
@@ -803,9 +799,10 @@ public class InMemorySessionStreams implements SessionStreams {
     }
 
     /**
-     * Holds the lock. Over the total, a session nothing is appended to any more (idle, or moved to another instance)
-     * is trimmed to its share here, since only an append trims otherwise. A moved session's frames are a copy the
-     * instance it moved to was sent, so they go whether read or not.
+     * Holds the lock. Drops the oldest frames the client has read until the session keeps no more than its share; an
+     * append does it for its session, and the sweep, over the total, for sessions nothing is appended to any more
+     * (idle, or moved to another instance). A moved session's frames are a copy the instance it moved to was sent, so
+     * they go whether read or not.
      */
     private void trim(Log log, long share) {
         while (log.keptBytes > share && !log.frames.isEmpty()
