@@ -2,6 +2,7 @@ package io.agentgateway.bench;
 
 import java.net.URI;
 
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -28,18 +29,26 @@ public final class BaselineRelay {
         Vertx vertx = Vertx.vertx();
         HttpClient client = vertx.createHttpClient(new HttpClientOptions()
                 .setMaxPoolSize(20_000).setKeepAlive(true).setTcpNoDelay(true));
+        serve(vertx, port, "baseline", ws -> ws.textMessageHandler(text -> relay(client, agent, ws, text)));
+    }
+
+    /**
+     * A baseline's server on loopback: WebSockets on {@code /ws...} to {@code sockets}, {@code /health} (any other
+     * request) answered ok, the process ended if the port cannot be bound.
+     */
+    static void serve(Vertx vertx, int port, String name, Handler<ServerWebSocket> sockets) {
         vertx.createHttpServer(new HttpServerOptions().setAcceptBacklog(8192).setTcpNoDelay(true))
                 .webSocketHandler(ws -> {
                     if (!ws.path().startsWith("/ws")) {
                         ws.reject(404);
                         return;
                     }
-                    ws.textMessageHandler(text -> relay(client, agent, ws, text));
+                    sockets.handle(ws);
                 })
                 .requestHandler(req -> req.response().putHeader("Content-Type", "application/json")
                         .end("{\"status\":\"ok\"}"))
                 .listen(port, "127.0.0.1")
-                .onSuccess(s -> System.out.println("baseline ready on " + s.actualPort()))
+                .onSuccess(s -> System.out.println(name + " ready on " + s.actualPort()))
                 .onFailure(e -> {
                     e.printStackTrace();
                     System.exit(1);

@@ -7,7 +7,6 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -40,22 +39,8 @@ public final class JudgementRelay {
         Map<String, ServerWebSocket> waiting = new ConcurrentHashMap<>();
         replies.handler(message -> published(message, waiting));
         await(replies.send(Request.cmd(Command.SUBSCRIBE).arg(CHANNEL)));
-        vertx.createHttpServer(new HttpServerOptions().setAcceptBacklog(8192).setTcpNoDelay(true))
-                .webSocketHandler(ws -> {
-                    if (!ws.path().startsWith("/ws")) {
-                        ws.reject(404);
-                        return;
-                    }
-                    ws.textMessageHandler(text -> enqueue(commands, waiting, ws, text));
-                })
-                .requestHandler(req -> req.response().putHeader("Content-Type", "application/json")
-                        .end("{\"status\":\"ok\"}"))
-                .listen(port, "127.0.0.1")
-                .onSuccess(s -> System.out.println("judgement relay ready on " + s.actualPort()))
-                .onFailure(e -> {
-                    e.printStackTrace();
-                    System.exit(1);
-                });
+        BaselineRelay.serve(vertx, port, "judgement relay",
+                ws -> ws.textMessageHandler(text -> enqueue(commands, waiting, ws, text)));
     }
 
     /** One job per agent, as the gateway makes it (README, "Redis contract"). */

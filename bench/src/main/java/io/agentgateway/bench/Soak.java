@@ -1014,8 +1014,8 @@ public final class Soak {
             }
         }
         Map<String, List<Sample>> steady = steadySamples();
+        List<String> grew = growing();
         if (!steady.isEmpty()) {
-            List<String> grew = growing();
             sb.append("Steady phases (each process after a warm-up of a third of the load time, at most 4 min, from its "
                     + "start and from the kill): ");
             steady.forEach((process, list) -> sb.append(String.format(Locale.ROOT,
@@ -1057,7 +1057,7 @@ public final class Soak {
         }
         sb.append(badCount() == 0 ? "**Result: nothing lost, duplicated, reordered, misrouted or hung.**\n"
                 : "**Result: FAILED: " + badCount() + " bad answers or resume violations (see above).**\n");
-        if (!growing().isEmpty()) {
+        if (!grew.isEmpty()) {
             sb.append("**Result: FAILED: heap, threads or descriptors grew in the steady state (see above).**\n");
         }
         return sb.toString();
