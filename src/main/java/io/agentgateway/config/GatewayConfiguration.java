@@ -114,6 +114,9 @@ public class GatewayConfiguration implements CamelConfiguration {
         Vertx vertx = Vertx.vertx(new VertxOptions().setWorkerPoolSize(32 + settings.demoMaxStreams()));
         registry.bind("vertx", Vertx.class, vertx);
         context.addService(new VertxCloser(vertx));
+        if (settings.nativeTrim()) {
+            NativeMemoryTrim.install(context, vertx);
+        }
 
         ObjectMapper mapper = new ObjectMapper();
         ServerFrames frames = new ServerFrames(mapper);

@@ -64,6 +64,8 @@ import org.apache.camel.spi.PropertiesComponent;
  * @param relayMaxQueued    with Redis: most messages to other instances waiting at once; more are dropped
  * @param metricsRouteExclude routes left out of Camel's per-route metrics (comma-separated ids or patterns)
  * @param sessionBufferTotalMb frames kept by all sessions of this instance together, in MiB; 0: an eighth of the heap
+ * @param nativeTrim        the native memory the C library keeps after the JIT compilers freed it goes back to the
+ *                          system when they go quiet ({@link NativeMemoryTrim})
  */
 public record GatewaySettings(
         String host,
@@ -115,7 +117,8 @@ public record GatewaySettings(
         Duration relayRetry,
         int relayMaxQueued,
         Optional<String> metricsRouteExclude,
-        int sessionBufferTotalMb) {
+        int sessionBufferTotalMb,
+        boolean nativeTrim) {
 
     /**
      * Bytes of frames all sessions of this instance keep together: the configured MiB, or an eighth of the JVM's
@@ -224,7 +227,8 @@ public record GatewaySettings(
                 r.integerOr("gateway.session.relay-max-queued", "GATEWAY__RELAY_MAX_QUEUED", 100_000, 1,
                         100_000_000),
                 r.optional("gateway.metrics.route-exclude", "GATEWAY__METRICS_ROUTE_EXCLUDE"),
-                r.integerOr("gateway.session.buffer-total-mb", "GATEWAY__SESSION_BUFFER_TOTAL_MB", 0, 0, 1 << 20));
+                r.integerOr("gateway.session.buffer-total-mb", "GATEWAY__SESSION_BUFFER_TOTAL_MB", 0, 0, 1 << 20),
+                r.autoBool("gateway.memory.native-trim", "GATEWAY__NATIVE_TRIM", true));
     }
 
     /** The idle timeout must leave room for at least one ping the client can answer. */

@@ -51,4 +51,37 @@ class AgentStreamDecoderTest {
         assertThatThrownBy(() -> decoder.decode("{\"error\":\"boom\"}"))
                 .isInstanceOf(AgentStreamException.class).hasMessage("Agent reported an error: boom");
     }
+
+    @Test
+    void readsOnlyTheFieldsItNeedsWhereverTheyAre() {
+        // unknown fields before and after, nested objects that also have a "content" or "token" field
+        assertThat(decoder.decode("data: {\"id\":\"x\",\"meta\":{\"token\":\"no\",\"content\":\"no\"},"
+                + "\"choices\":[{\"index\":0,\"logprobs\":{\"content\":[1,2]},\"delta\":{\"role\":\"assistant\","
+                + "\"tool\":{\"content\":\"no\"},\"content\":\"yes\"}},{\"delta\":{\"content\":\"second\"}}],"
+                + "\"usage\":null}"))
+                .isEqualTo(new Chunk("yes", false));
+        assertThat(decoder.decode("{\"token\":5}")).isEqualTo(new Chunk("5", false));
+        assertThat(decoder.decode("{\"token\":\"a\\\"b\\u00e9\",\"done\":true}")).isEqualTo(new Chunk("a\"b\u00e9", true));
+        assertThat(decoder.decode("{\"token\":null,\"is_final\":true}")).isEqualTo(new Chunk(null, true));
+        assertThat(decoder.decode("{\"choices\":[],\"done\":true}")).isEqualTo(new Chunk(null, true));
+        assertThat(decoder.decode("{\"choices\":null,\"error\":null,\"token\":\"t\"}")).isEqualTo(new Chunk("t", false));
+        assertThat(decoder.decode("{\"choices\":[null]}")).isEqualTo(new Chunk(null, false));
+        assertThat(decoder.decode("{\"choices\":[{\"delta\":{\"content\":null},\"finish_reason\":\"stop\"}]}"))
+                .isEqualTo(new Chunk(null, false));
+    }
+
+    @Test
+    void whatIsNotAnObjectOrNotJsonFailsTheTurn() {
+        for (String line : new String[] {"data: [1,2]", "data: \"text\"", "data: null", "{\"token\":{\"a\":1}}",
+                "{\"choices\":{\"delta\":1}}"}) {
+            assertThatThrownBy(() -> decoder.decode(line)).as(line)
+                    .isInstanceOf(AgentStreamException.class).hasMessageContaining("expected a JSON object");
+        }
+        assertThatThrownBy(() -> decoder.decode("{\"choices\":[{\"delta\":{\"content\":\"a\"}}"))
+                .isInstanceOf(AgentStreamException.class).hasMessageStartingWith("Agent sent a malformed stream: not JSON");
+        assertThatThrownBy(() -> decoder.decode("{\"choices\":[{\"delta\":{\"content\":7}}]}"))
+                .isInstanceOf(AgentStreamException.class).hasMessageContaining("neither");
+        assertThatThrownBy(() -> decoder.decode("{\"token\":\"a\",\"error\":{\"code\":3}}"))
+                .isInstanceOf(AgentStreamException.class).hasMessage("Agent reported an error: {\"code\":3}");
+    }
 }

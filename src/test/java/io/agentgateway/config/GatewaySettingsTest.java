@@ -211,6 +211,16 @@ class GatewaySettingsTest {
                 .message().contains(message);
     }
     @Test
+    void nativeMemoryIsTrimmedUnlessSwitchedOff() {
+        assertThat(load(defaults()).nativeTrim()).isTrue();
+        Map<String, String> off = defaults();
+        off.put("gateway.memory.native-trim", "false");
+        assertThat(load(off).nativeTrim()).isFalse();
+        assertBad("gateway.memory.native-trim", "sometimes",
+                "GATEWAY__NATIVE_TRIM (gateway.memory.native-trim) = 'sometimes' must be true or false");
+    }
+
+    @Test
     void logFormatIsTextByDefaultJsonWhenAskedAndAnythingElseStopsStartUp() {
         assertThat(load(defaults()).jsonLogs()).isFalse();
         Map<String, String> json = defaults();

@@ -212,7 +212,8 @@ public final class Bench {
         if (archive != null) {
             p.measure("startCds", "the same, the gateway with an AppCDS archive (-XX:SharedArchiveFile)", "s");
         }
-        p.measure("rss", "idle RSS", "MiB");
+        p.measure("rss", "idle RSS, 2 s after ready", "MiB");
+        p.measure("rssLater", "idle RSS, 15 s after ready", "MiB");
         pairs("5 start-up", p, (side, pair) -> {
             Figures f = new Figures();
             double start;
@@ -220,6 +221,9 @@ public final class Bench {
                 start = t.startupSeconds;
                 Thread.sleep(smoke ? 500 : 2000);
                 f.put("start", start).put("rss", t.rssKib() / 1024.0);
+                // still idle: by then the gateway has handed the JIT's freed work areas back (config/NativeMemoryTrim)
+                Thread.sleep(smoke ? 500 : 13_000);
+                f.put("rssLater", t.rssKib() / 1024.0);
             }
             if (archive != null) {
                 if (side == Side.A) {
