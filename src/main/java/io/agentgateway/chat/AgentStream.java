@@ -160,8 +160,8 @@ final class AgentStream implements AgentCall {
     }
 
     /** False to stop reading. */
-    private boolean line(String text) {
-        AgentStreamDecoder.Chunk chunk = decoder.decode(text);
+    private boolean line(byte[] bytes, int offset, int length) {
+        AgentStreamDecoder.Chunk chunk = decoder.decode(bytes, offset, length);
         String token = chunk.token();
         if (token != null && !token.isEmpty() && !turn.emit(token)) {
             end(null, true); // the turn ended (cancelled, too long, abandoned): nothing more is wanted

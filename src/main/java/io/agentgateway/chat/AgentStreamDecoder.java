@@ -1,6 +1,7 @@
 package io.agentgateway.chat;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
@@ -33,28 +34,88 @@ public final class AgentStreamDecoder {
         this.mapper = mapper;
     }
 
-    public Chunk decode(String rawLine) {
-        String line = rawLine.endsWith("\r") ? rawLine.substring(0, rawLine.length() - 1) : rawLine;
-        if (line.isBlank() || line.startsWith(":")) {
-            return Chunk.NOTHING;
+    public Chunk decode(String line) {
+        byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
+        return decode(bytes, 0, bytes.length);
+    }
+
+    /**
+     * One line as UTF-8 bytes, without its line end: read in place, with no String made of the line (this runs per
+     * token; only the token's text becomes one).
+     */
+    public Chunk decode(byte[] line, int offset, int length) {
+        int end = offset + length;
+        if (end > offset && line[end - 1] == '\r') {
+            end--;
         }
-        if (line.startsWith("data:")) {
-            String data = line.substring(5);
-            if (data.startsWith(" ")) {
-                data = data.substring(1);
+        int first = skipSpace(line, offset, end);
+        if (first == end || line[offset] == ':') {
+            return Chunk.NOTHING; // blank, or an SSE comment
+        }
+        if (startsWith(line, offset, end, DATA)) {
+            int data = offset + DATA.length;
+            if (data < end && line[data] == ' ') {
+                data++;
             }
-            if (data.strip().equals("[DONE]")) {
+            if (isDone(line, data, end)) {
                 return Chunk.DONE;
             }
-            return json(data);
+            return json(line, data, end);
         }
-        if (line.startsWith("event:") || line.startsWith("id:") || line.startsWith("retry:")) {
+        if (startsWith(line, offset, end, EVENT) || startsWith(line, offset, end, ID)
+                || startsWith(line, offset, end, RETRY)) {
             return Chunk.NOTHING;
         }
-        if (line.stripLeading().startsWith("{")) {
-            return json(line);
+        if (line[first] == '{') {
+            return json(line, offset, end);
         }
-        throw new AgentStreamException("Agent sent a malformed stream: unexpected line '" + quote(line) + "'");
+        throw new AgentStreamException("Agent sent a malformed stream: unexpected line '"
+                + quote(line, offset, end) + "'");
+    }
+
+    private static final byte[] DATA = ascii("data:");
+    private static final byte[] EVENT = ascii("event:");
+    private static final byte[] ID = ascii("id:");
+    private static final byte[] RETRY = ascii("retry:");
+    private static final byte[] DONE = ascii("[DONE]");
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static boolean startsWith(byte[] b, int from, int end, byte[] prefix) {
+        if (end - from < prefix.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (b[from + i] != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@code [DONE]}, with white space around it or not. */
+    private static boolean isDone(byte[] b, int from, int end) {
+        int start = skipSpace(b, from, end);
+        int stop = end;
+        while (stop > start && isSpace(b[stop - 1])) {
+            stop--;
+        }
+        return stop - start == DONE.length && startsWith(b, start, stop, DONE);
+    }
+
+    private static int skipSpace(byte[] b, int from, int end) {
+        int i = from;
+        while (i < end && isSpace(b[i])) {
+            i++;
+        }
+        return i;
+    }
+
+    /** White space as {@link String#strip} sees it, among ASCII characters. */
+    private static boolean isSpace(byte b) {
+        return b >= 0 && Character.isWhitespace(b);
     }
 
     /**
@@ -63,21 +124,21 @@ public final class AgentStreamDecoder {
      * full speed. Accepts what binding accepted: scalars as text for {@code token}, {@code null} where an object
      * may be, the first of {@code choices}.
      */
-    private Chunk json(String text) {
+    private Chunk json(byte[] line, int from, int to) {
         String token = null;
         boolean done = false;
         boolean hasChoices = false;
         boolean emptyChoices = false;
         JsonToken content = null;
         String contentText = null;
-        try (JsonParser p = mapper.getFactory().createParser(text)) {
+        try (JsonParser p = mapper.getFactory().createParser(line, from, to - from)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
-                throw new AgentStreamException("Agent sent a malformed stream: expected a JSON object: '" + quote(text) + "'");
+                throw new AgentStreamException("Agent sent a malformed stream: expected a JSON object: '" + quote(line, from, to) + "'");
             }
             for (String field = p.nextFieldName(); field != null; field = p.nextFieldName()) {
                 JsonToken value = p.nextToken();
                 switch (field) {
-                    case "token" -> token = scalar(p, value, text);
+                    case "token" -> token = scalar(p, value, line, from, to);
                     case "done", "is_final" -> done |= value == JsonToken.VALUE_TRUE
                             || value == JsonToken.VALUE_STRING && "true".equals(p.getText());
                     case "error" -> {
@@ -117,14 +178,14 @@ public final class AgentStreamDecoder {
                                 }
                             }
                         } else if (value != JsonToken.VALUE_NULL) {
-                            throw new AgentStreamException("Agent sent a malformed stream: expected a JSON object: '" + quote(text) + "'");
+                            throw new AgentStreamException("Agent sent a malformed stream: expected a JSON object: '" + quote(line, from, to) + "'");
                         }
                     }
                     default -> p.skipChildren();
                 }
             }
         } catch (IOException e) {
-            throw new AgentStreamException("Agent sent a malformed stream: not JSON: '" + quote(text) + "'");
+            throw new AgentStreamException("Agent sent a malformed stream: not JSON: '" + quote(line, from, to) + "'");
         }
         if (token != null) {
             return new Chunk(token, done);
@@ -145,23 +206,27 @@ public final class AgentStreamDecoder {
             return Chunk.DONE;
         }
         throw new AgentStreamException("Agent sent a malformed stream: chunk has neither "
-                + "choices[0].delta.content nor token: '" + quote(text) + "'");
+                + "choices[0].delta.content nor token: '" + quote(line, from, to) + "'");
     }
 
     /** A scalar as text (a number or boolean as written), null for null; an object or array is malformed. */
-    private static String scalar(JsonParser p, JsonToken value, String text) throws IOException {
+    private static String scalar(JsonParser p, JsonToken value, byte[] line, int from, int to) throws IOException {
         if (value == JsonToken.VALUE_NULL) {
             return null;
         }
         if (value.isScalarValue()) {
             return p.getText();
         }
-        throw new AgentStreamException("Agent sent a malformed stream: expected a JSON object: '" + quote(text) + "'");
+        throw new AgentStreamException("Agent sent a malformed stream: expected a JSON object: '" + quote(line, from, to) + "'");
     }
 
     private static String errorMessage(JsonNode error) {
         return error.isTextual() ? error.asText()
                 : error.path("message").isTextual() ? error.path("message").asText() : error.toString();
+    }
+
+    private static String quote(byte[] line, int from, int to) {
+        return quote(new String(line, from, to - from, StandardCharsets.UTF_8));
     }
 
     private static String quote(String s) {

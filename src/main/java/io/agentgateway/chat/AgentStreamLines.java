@@ -1,6 +1,5 @@
 package io.agentgateway.chat;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
@@ -11,10 +10,13 @@ import java.util.Arrays;
  */
 final class AgentStreamLines {
 
-    /** Told each whole line, without its line end; false to stop (the rest of the chunk is not looked at). */
+    /**
+     * Told each whole line, without its line end, as UTF-8 bytes it may read only during the call (no String per
+     * line: the decoder parses the bytes); false to stop (the rest of the chunk is not looked at).
+     */
     @FunctionalInterface
     interface LineHandler {
-        boolean line(String line);
+        boolean line(byte[] bytes, int offset, int length);
     }
 
     private static final int INITIAL = 256;
@@ -26,6 +28,8 @@ final class AgentStreamLines {
     private int partialLength;
     /** the last chunk ended with \r: a \n at the start of the next one belongs to it */
     private boolean skipLineFeed;
+    /** the length of the line {@link #take} last returned from the partial buffer */
+    private int taken;
 
     AgentStreamLines(int maxLineBytes) {
         this.maxLineBytes = maxLineBytes;
@@ -50,7 +54,9 @@ final class AgentStreamLines {
             if (b != '\n' && b != '\r') {
                 continue;
             }
-            String line = take(chunk, start, i);
+            byte[] line = take(chunk, start, i);
+            int from = line == chunk ? start : 0;
+            int length = line == chunk ? i - start : taken;
             if (b == '\r') {
                 if (i + 1 == chunk.length) {
                     skipLineFeed = true;
@@ -59,7 +65,7 @@ final class AgentStreamLines {
                 }
             }
             start = i + 1;
-            if (!handler.line(line)) {
+            if (!handler.line(line, from, length)) {
                 return false;
             }
         }
@@ -73,19 +79,25 @@ final class AgentStreamLines {
         if (partialLength == 0) {
             return true;
         }
-        return handler.line(take(new byte[0], 0, 0));
+        byte[] line = take(new byte[0], 0, 0);
+        return handler.line(line, 0, taken);
     }
 
-    private String take(byte[] chunk, int from, int to) {
+    /**
+     * The bytes holding the line that ends at {@code to}: {@code chunk} itself when the line is all in it, else the
+     * kept partial line with the chunk's part added ({@link #taken} bytes long), to be read before the next feed.
+     */
+    private byte[] take(byte[] chunk, int from, int to) {
         if (partialLength == 0) {
             checkLength(to - from);
-            return new String(chunk, from, to - from, StandardCharsets.UTF_8);
+            return chunk;
         }
         keep(chunk, from, to);
-        String line = new String(partial, 0, partialLength, StandardCharsets.UTF_8);
+        byte[] line = partial;
+        taken = partialLength;
         partialLength = 0;
         if (partial.length > KEEP_AT_MOST) {
-            partial = new byte[INITIAL];
+            partial = new byte[INITIAL]; // the long line's buffer goes once the handler has read it
         }
         return line;
     }

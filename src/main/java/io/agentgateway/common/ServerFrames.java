@@ -28,7 +28,8 @@ public final class ServerFrames {
      * Written straight into a string (one per token, on the hot path) rather than through a JSON tree.
      */
     public String token(String token, boolean isFinal, long seq) {
-        StringBuilder sb = new StringBuilder(64 + token.length());
+        // head, tail and a seq of up to 20 digits fit without the builder growing (a copy per token)
+        StringBuilder sb = new StringBuilder(TOKEN_HEAD.length() + OPEN_TOKEN_TAIL.length() + 24 + token.length() + 8);
         sb.append(TOKEN_HEAD);
         JsonStringEncoder.getInstance().quoteAsString(token, sb);
         return sb.append("\",\"is_final\":").append(isFinal).append(",\"seq\":").append(seq).append('}').toString();

@@ -84,4 +84,16 @@ class AgentStreamDecoderTest {
         assertThatThrownBy(() -> decoder.decode("{\"token\":\"a\",\"error\":{\"code\":3}}"))
                 .isInstanceOf(AgentStreamException.class).hasMessage("Agent reported an error: {\"code\":3}");
     }
+
+    @Test
+    void readsALineInPlaceWithinTheChunkItCameIn() {
+        byte[] chunk = "data: {\"token\":\"één\"}\r\ndata: [DONE] \n: ping\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int second = "data: {\"token\":\"één\"}\r\n".getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        assertThat(decoder.decode(chunk, 0, second - 2)).isEqualTo(new Chunk("één", false));
+        assertThat(decoder.decode(chunk, 0, second - 1)).as("with its \\r").isEqualTo(new Chunk("één", false));
+        assertThat(decoder.decode(chunk, second, "data: [DONE] ".length())).isEqualTo(new Chunk(null, true));
+        assertThat(decoder.decode(chunk, chunk.length - 7, 6)).isEqualTo(new Chunk(null, false));
+        assertThatThrownBy(() -> decoder.decode(chunk, second, 4))
+                .isInstanceOf(AgentStreamException.class).hasMessageContaining("unexpected line 'data'");
+    }
 }

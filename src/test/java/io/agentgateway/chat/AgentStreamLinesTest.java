@@ -44,7 +44,7 @@ class AgentStreamLinesTest {
     void theHandlerCanStopTheChunk() {
         AgentStreamLines lines = new AgentStreamLines(1024);
         List<String> seen = new ArrayList<>();
-        boolean goOn = lines.feed(bytes("one\ntwo\nthree\n"), line -> seen.add(line) && !line.equals("two"));
+        boolean goOn = lines.feed(bytes("one\ntwo\nthree\n"), text(line -> seen.add(line) && !line.equals("two")));
         assertThat(goOn).isFalse();
         assertThat(seen).containsExactly("one", "two");
     }
@@ -52,11 +52,11 @@ class AgentStreamLinesTest {
     @Test
     void aLineOverTheLimitIsAMalformedStreamEvenWhenItComesInPieces() {
         AgentStreamLines lines = new AgentStreamLines(8);
-        assertThat(lines.feed(bytes("12345678\n1234"), line -> true)).isTrue();
-        assertThatThrownBy(() -> lines.feed(bytes("56789"), line -> true))
+        assertThat(lines.feed(bytes("12345678\n1234"), (b, o, n) -> true)).isTrue();
+        assertThatThrownBy(() -> lines.feed(bytes("56789"), (b, o, n) -> true))
                 .isInstanceOf(AgentStreamException.class)
                 .hasMessage("Agent sent a malformed stream: a line longer than 8 bytes");
-        assertThatThrownBy(() -> new AgentStreamLines(8).feed(bytes("123456789\n"), line -> true))
+        assertThatThrownBy(() -> new AgentStreamLines(8).feed(bytes("123456789\n"), (b, o, n) -> true))
                 .isInstanceOf(AgentStreamException.class);
     }
 
@@ -64,13 +64,18 @@ class AgentStreamLinesTest {
         AgentStreamLines lines = new AgentStreamLines(1024);
         List<String> out = new ArrayList<>();
         for (byte[] chunk : chunks) {
-            lines.feed(chunk, out::add);
+            lines.feed(chunk, text(out::add));
         }
-        lines.finish(out::add);
+        lines.finish(text(out::add));
         return out;
     }
 
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The handler told each line as text: the bytes are read during the call, as the decoder does. */
+    private static AgentStreamLines.LineHandler text(java.util.function.Predicate<String> handler) {
+        return (b, offset, length) -> handler.test(new String(b, offset, length, StandardCharsets.UTF_8));
     }
 }
