@@ -14,6 +14,14 @@ public interface ClientSocket {
     /** Queues a text frame; never blocks. Returns false when the socket is closed. */
     boolean send(String text);
 
+    /**
+     * Queues a text frame given as its UTF-8 bytes, which the caller no longer changes (a kept frame is sent as it
+     * is kept, not encoded again). Returns false when the socket is closed.
+     */
+    default boolean sendUtf8(byte[] utf8) {
+        return send(new String(utf8, java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     /** Closes with a WebSocket close code; never blocks. */
     void close(short code, String reason);
 

@@ -1,6 +1,8 @@
 package io.agentgateway.common;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
@@ -39,28 +41,30 @@ public final class ServerFrames {
     private static final String OPEN_TOKEN_TAIL = "\",\"is_final\":false,\"seq\":";
 
     /**
-     * Where the quoted token text of a non-final {@link #token} frame ends (its text is {@code frame} from
+     * Where the quoted token text of a non-final {@link #token} frame, as UTF-8, ends (its text is {@code frame} from
      * {@link #tokenTextStart()} to here), or -1 when {@code frame} is anything else. Such frames can be merged
      * ({@link #mergedToken}): concatenating quoted JSON string contents quotes the concatenation. Worker replies are
      * relayed as the worker wrote them, so the shape is checked exactly, including that the text between the quotes
      * is one JSON string (no unescaped quote) rather than several fields.
      */
-    public static int tokenTextEnd(String frame) {
-        if (!frame.startsWith(TOKEN_HEAD) || !frame.endsWith("}")) {
+    public static int tokenTextEnd(byte[] frame) {
+        int n = frame.length;
+        if (!startsWith(frame, TOKEN_HEAD_UTF8) || frame[n - 1] != '}') {
             return -1;
         }
-        int end = frame.lastIndexOf(OPEN_TOKEN_TAIL);
-        if (end < TOKEN_HEAD.length()) {
+        int end = lastIndexOf(frame, OPEN_TOKEN_TAIL_UTF8);
+        if (end < TOKEN_HEAD_UTF8.length) {
             return -1;
         }
-        for (int i = end + OPEN_TOKEN_TAIL.length(); i < frame.length() - 1; i++) {
-            char c = frame.charAt(i);
+        for (int i = end + OPEN_TOKEN_TAIL_UTF8.length; i < n - 1; i++) {
+            byte c = frame[i];
             if ((c < '0' || c > '9') && c != '-') {
                 return -1; // not just a seq after the tail
             }
         }
-        for (int i = TOKEN_HEAD.length(); i < end; i++) {
-            char c = frame.charAt(i);
+        // in UTF-8 no byte of a multi-byte character is below 0x80: a quote or backslash byte is that character
+        for (int i = TOKEN_HEAD_UTF8.length; i < end; i++) {
+            byte c = frame[i];
             if (c == '\\') {
                 i++; // the escaped character, whatever it is
             } else if (c == '"') {
@@ -72,16 +76,44 @@ public final class ServerFrames {
 
     /** Where the quoted token text of a frame that {@link #tokenTextEnd} accepts begins. */
     public static int tokenTextStart() {
-        return TOKEN_HEAD.length();
+        return TOKEN_HEAD_UTF8.length;
     }
 
     /**
-     * One non-final token frame carrying {@code quotedText} (already JSON-quoted, e.g. several frames' token texts
-     * joined) under {@code seq}, the highest seq of the frames it stands for.
+     * One non-final token frame, as UTF-8, carrying {@code quotedText} (already JSON-quoted, e.g. several frames'
+     * token texts joined) under {@code seq}, the highest seq of the frames it stands for.
      */
-    public static String mergedToken(CharSequence quotedText, long seq) {
-        return new StringBuilder(TOKEN_HEAD.length() + quotedText.length() + OPEN_TOKEN_TAIL.length() + 21)
-                .append(TOKEN_HEAD).append(quotedText).append(OPEN_TOKEN_TAIL).append(seq).append('}').toString();
+    public static byte[] mergedToken(byte[] quotedText, long seq) {
+        byte[] digits = Long.toString(seq).getBytes(StandardCharsets.US_ASCII);
+        byte[] frame = new byte[TOKEN_HEAD_UTF8.length + quotedText.length + OPEN_TOKEN_TAIL_UTF8.length
+                + digits.length + 1];
+        int at = put(frame, 0, TOKEN_HEAD_UTF8);
+        at = put(frame, at, quotedText);
+        at = put(frame, at, OPEN_TOKEN_TAIL_UTF8);
+        at = put(frame, at, digits);
+        frame[at] = '}';
+        return frame;
+    }
+
+    private static final byte[] TOKEN_HEAD_UTF8 = TOKEN_HEAD.getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] OPEN_TOKEN_TAIL_UTF8 = OPEN_TOKEN_TAIL.getBytes(StandardCharsets.US_ASCII);
+
+    private static int put(byte[] into, int at, byte[] part) {
+        System.arraycopy(part, 0, into, at, part.length);
+        return at + part.length;
+    }
+
+    private static boolean startsWith(byte[] b, byte[] prefix) {
+        return b.length >= prefix.length && Arrays.equals(b, 0, prefix.length, prefix, 0, prefix.length);
+    }
+
+    private static int lastIndexOf(byte[] b, byte[] part) {
+        for (int i = b.length - part.length; i >= 0; i--) {
+            if (Arrays.equals(b, i, i + part.length, part, 0, part.length)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** The last frame of a cancelled answer. */

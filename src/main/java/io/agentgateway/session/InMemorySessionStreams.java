@@ -1,5 +1,6 @@
 package io.agentgateway.session;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,10 +41,22 @@ public class InMemorySessionStreams implements SessionStreams {
     private static final String INTERRUPTED =
             "Answer interrupted: the gateway instance streaming it stopped; ask again";
 
-    /** A kept frame; {@code tokenEnd} as {@link ServerFrames#tokenTextEnd}: -1 unless it can be merged. */
-    private record Entry(long seq, String text, int bytes, int tokenEnd) {
+    /**
+     * A kept frame, as the UTF-8 it is sent as (encoded once, not at each send, and no String kept beside it);
+     * {@code tokenEnd} as {@link ServerFrames#tokenTextEnd}: -1 unless it can be merged.
+     */
+    private record Entry(long seq, byte[] utf8, int tokenEnd) {
         static Entry of(long seq, String text) {
-            return new Entry(seq, text, ByteBufUtil.utf8Bytes(text), ServerFrames.tokenTextEnd(text));
+            byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+            return new Entry(seq, utf8, ServerFrames.tokenTextEnd(utf8));
+        }
+
+        int bytes() {
+            return utf8.length;
+        }
+
+        String text() {
+            return new String(utf8, StandardCharsets.UTF_8);
         }
 
         boolean mergeable() {
@@ -648,7 +661,7 @@ public class InMemorySessionStreams implements SessionStreams {
             int last = log.behind ? lastToMerge(log, at) : at;
             if (last == at) {
                 Entry e = log.frames.get(at);
-                socket.send(e.text());
+                socket.sendUtf8(e.utf8());
                 log.delivered = e.seq();
                 log.undeliveredBytes -= e.bytes();
             } else {
@@ -718,15 +731,22 @@ public class InMemorySessionStreams implements SessionStreams {
      * Holds the lock.
      */
     private void sendMerged(Log log, ClientSocket socket, int at, int last) {
-        StringBuilder text = new StringBuilder();
+        int from = ServerFrames.tokenTextStart();
+        int textBytes = 0;
+        for (int i = at; i <= last; i++) {
+            textBytes += log.frames.get(i).tokenEnd() - from;
+        }
+        byte[] text = new byte[textBytes];
+        int filled = 0;
         long bytes = 0;
         for (int i = at; i <= last; i++) {
             Entry e = log.frames.get(i);
-            text.append(e.text(), ServerFrames.tokenTextStart(), e.tokenEnd());
+            System.arraycopy(e.utf8(), from, text, filled, e.tokenEnd() - from);
+            filled += e.tokenEnd() - from;
             bytes += e.bytes();
         }
         Entry lastEntry = log.frames.get(last);
-        socket.send(ServerFrames.mergedToken(text, lastEntry.seq()));
+        socket.sendUtf8(ServerFrames.mergedToken(text, lastEntry.seq()));
         log.delivered = lastEntry.seq();
         log.undeliveredBytes -= bytes;
         mergedTokens.accept(last - at + 1);

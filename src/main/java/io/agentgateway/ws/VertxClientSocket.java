@@ -1,5 +1,6 @@
 package io.agentgateway.ws;
 
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -7,9 +8,14 @@ import io.agentgateway.common.ClientSocket;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.WebSocketFrameType;
+import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
 
 /** A {@link ClientSocket} over a Vert.x server WebSocket. Writes are queued to the socket's event loop. */
 public final class VertxClientSocket implements ClientSocket {
+
+    /** Vert.x's default largest WebSocket frame: a size every client takes in one frame. */
+    static final int ONE_FRAME_AT_MOST = 65_536;
 
     private final ServerWebSocket socket;
     private final String connectionKey;
@@ -49,6 +55,26 @@ public final class VertxClientSocket implements ClientSocket {
         }
         try {
             socket.writeTextMessage(text);
+            return true;
+        } catch (IllegalStateException closedMeanwhile) {
+            return false;
+        }
+    }
+
+    /**
+     * One frame straight from the bytes, up to {@link #ONE_FRAME_AT_MOST}; a longer message goes as text, which Vert.x
+     * cuts into frames of the server's largest frame size.
+     */
+    @Override
+    public boolean sendUtf8(byte[] utf8) {
+        if (utf8.length > ONE_FRAME_AT_MOST) {
+            return send(new String(utf8, StandardCharsets.UTF_8));
+        }
+        if (socket.isClosed()) {
+            return false;
+        }
+        try {
+            socket.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, utf8, true));
             return true;
         } catch (IllegalStateException closedMeanwhile) {
             return false;

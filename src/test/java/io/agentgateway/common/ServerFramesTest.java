@@ -25,30 +25,36 @@ class ServerFramesTest {
 
     @Test
     void onlyANonFinalTokenFrameOfExactlyThatShapeCanBeMerged() throws Exception {
-        String a = frames.token("say \"hi\"\\", false, 3);
-        String b = frames.token(" 😀\\", false, 4);
+        byte[] a = utf8(frames.token("say \"hi\"\\", false, 3));
+        byte[] b = utf8(frames.token(" 😀\\ é", false, 4));
         int aEnd = ServerFrames.tokenTextEnd(a);
         int bEnd = ServerFrames.tokenTextEnd(b);
         assertThat(aEnd).isPositive();
-        assertThat(bEnd).isPositive();
-        String joined = a.substring(ServerFrames.tokenTextStart(), aEnd) + b.substring(ServerFrames.tokenTextStart(), bEnd);
-        JsonNode merged = mapper.readTree(ServerFrames.mergedToken(joined, 4));
-        assertThat(merged.path("token").asText()).isEqualTo("say \"hi\"\\ 😀\\");
+        assertThat(bEnd).as("a byte position, past the emoji's four bytes").isEqualTo(b.length - "\",\"is_final\":false,\"seq\":4}".length());
+        java.io.ByteArrayOutputStream joined = new java.io.ByteArrayOutputStream();
+        joined.write(a, ServerFrames.tokenTextStart(), aEnd - ServerFrames.tokenTextStart());
+        joined.write(b, ServerFrames.tokenTextStart(), bEnd - ServerFrames.tokenTextStart());
+        JsonNode merged = mapper.readTree(ServerFrames.mergedToken(joined.toByteArray(), 4));
+        assertThat(merged.path("token").asText()).isEqualTo("say \"hi\"\\ 😀\\ é");
         assertThat(merged.path("seq").asLong()).isEqualTo(4);
         assertThat(merged.path("is_final").asBoolean()).isFalse();
 
-        assertThat(ServerFrames.tokenTextEnd(frames.token("", true, 5))).as("a final").isEqualTo(-1);
-        assertThat(ServerFrames.tokenTextEnd(frames.cancelled(5))).as("a cancelled final").isEqualTo(-1);
-        assertThat(ServerFrames.tokenTextEnd(frames.turnError("no", 5))).as("an error final").isEqualTo(-1);
+        assertThat(ServerFrames.tokenTextEnd(utf8(frames.token("", true, 5)))).as("a final").isEqualTo(-1);
+        assertThat(ServerFrames.tokenTextEnd(utf8(frames.cancelled(5)))).as("a cancelled final").isEqualTo(-1);
+        assertThat(ServerFrames.tokenTextEnd(utf8(frames.turnError("no", 5)))).as("an error final").isEqualTo(-1);
         // a worker's reply, relayed as written: another field inside what looks like the token text
-        assertThat(ServerFrames.tokenTextEnd(
-                "{\"type\":\"assistant_message\",\"token\":\"a\",\"x\":\"b\",\"is_final\":false,\"seq\":7}"))
+        assertThat(ServerFrames.tokenTextEnd(utf8(
+                "{\"type\":\"assistant_message\",\"token\":\"a\",\"x\":\"b\",\"is_final\":false,\"seq\":7}")))
                 .isEqualTo(-1);
-        assertThat(ServerFrames.tokenTextEnd(
-                "{\"type\":\"assistant_message\",\"token\":\"a\",\"is_final\":false,\"seq\":7,\"x\":1}"))
+        assertThat(ServerFrames.tokenTextEnd(utf8(
+                "{\"type\":\"assistant_message\",\"token\":\"a\",\"is_final\":false,\"seq\":7,\"x\":1}")))
                 .isEqualTo(-1);
-        assertThat(ServerFrames.tokenTextEnd(
-                "{\"type\":\"assistant_message\",\"token\":\"a\\\\\",\"is_final\":false,\"seq\":7}"))
+        assertThat(ServerFrames.tokenTextEnd(utf8(
+                "{\"type\":\"assistant_message\",\"token\":\"a\\\\\",\"is_final\":false,\"seq\":7}")))
                 .as("a token ending in an escaped backslash").isPositive();
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 }
