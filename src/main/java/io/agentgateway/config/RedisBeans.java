@@ -14,7 +14,12 @@ import org.springframework.data.redis.connection.jedis.JedisConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.listener.RedisMessageListenerContainer;
 import org.springframework.data.redis.serializer.StringRedisSerializer;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisClientConfig;
+import redis.clients.jedis.JedisPool;
+import redis.clients.jedis.util.Pool;
 
 /**
  * The Redis client beans the spring-redis endpoints refer to. Built only when Redis is configured (by
@@ -27,19 +32,41 @@ import redis.clients.jedis.Jedis;
 public record RedisBeans(JedisConnectionFactory factory, StringRedisTemplate template,
                          RedisMessageListenerContainer container) {
 
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
+    private static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
+    /** A pooled connection idle this long is PINGed before it is used (IdleCheckedJedisFactory). */
+    static final Duration PING_AFTER_IDLE = Duration.ofSeconds(1);
+
     static RedisBeans create(GatewaySettings.Redis redis) {
+        return create(redis, PING_AFTER_IDLE);
+    }
+
+    static RedisBeans create(GatewaySettings.Redis redis, Duration pingAfterIdle) {
         RedisStandaloneConfiguration server = new RedisStandaloneConfiguration(redis.host(), redis.port());
         server.setDatabase(redis.db());
         redis.password().ifPresent(server::setPassword);
         GenericObjectPoolConfig<Jedis> pool = new GenericObjectPoolConfig<>();
         pool.setMaxTotal(64);
-        pool.setTestOnBorrow(true); // a connection from before a Redis restart is replaced, not used and failed
+        // a connection from before a Redis restart is replaced, not used and failed; checked only after it sat idle
+        pool.setTestOnBorrow(true);
         JedisClientConfiguration client = JedisClientConfiguration.builder()
-                .connectTimeout(Duration.ofSeconds(2))
-                .readTimeout(Duration.ofSeconds(5))
+                .connectTimeout(CONNECT_TIMEOUT)
+                .readTimeout(READ_TIMEOUT)
                 .usePooling().poolConfig(pool)
                 .build();
-        JedisConnectionFactory factory = new JedisConnectionFactory(server, client);
+        JedisClientConfig jedisClient = DefaultJedisClientConfig.builder()
+                .connectionTimeoutMillis((int) CONNECT_TIMEOUT.toMillis())
+                .socketTimeoutMillis((int) READ_TIMEOUT.toMillis())
+                .database(redis.db())
+                .password(redis.password().orElse(null))
+                .build();
+        JedisConnectionFactory factory = new JedisConnectionFactory(server, client) {
+            @Override
+            protected Pool<Jedis> createRedisPool() {
+                return new JedisPool(getPoolConfig(), new IdleCheckedJedisFactory(
+                        new HostAndPort(redis.host(), redis.port()), jedisClient, pingAfterIdle));
+            }
+        };
         factory.afterPropertiesSet();
         factory.start();
         StringRedisTemplate template = new StringRedisTemplate(factory);

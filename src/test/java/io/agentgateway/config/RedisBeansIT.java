@@ -1,0 +1,97 @@
+package io.agentgateway.config;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Properties;
+
+import io.agentgateway.testing.RedisFixture;
+import org.junit.jupiter.api.Test;
+import org.springframework.data.redis.RedisConnectionFailureException;
+import org.springframework.data.redis.core.RedisCallback;
+import org.springframework.data.redis.core.StringRedisTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The pool's check on borrow, against a real redis-server: no PING for a connection in steady use, a PING (and a
+ * fresh connection if it fails) for one that sat idle, so a connection from before a Redis restart is not used.
+ */
+class RedisBeansIT {
+
+    @Test
+    void aConnectionInSteadyUseIsNotPingedBeforeEachCommand() throws Exception {
+        try (RedisFixture redis = RedisFixture.started()) {
+            RedisBeans beans = RedisBeans.create(settings(redis), Duration.ofSeconds(30));
+            try {
+                StringRedisTemplate template = beans.template();
+                template.execute((RedisCallback<Object>) c -> {
+                    c.serverCommands().resetConfigStats();
+                    return null;
+                });
+                for (int i = 0; i < 200; i++) {
+                    template.opsForList().leftPush("jobs", "job " + i);
+                }
+                assertThat(template.opsForList().size("jobs")).isEqualTo(200);
+                assertThat(calls(template, "ping")).isZero();
+                assertThat(calls(template, "lpush")).isEqualTo(200);
+            } finally {
+                beans.factory().destroy();
+            }
+        }
+    }
+
+    @Test
+    void aConnectionThatSatIdleIsPingedAndReplacedWhenRedisRestartedMeanwhile() throws Exception {
+        try (RedisFixture redis = RedisFixture.started()) {
+            RedisBeans beans = RedisBeans.create(settings(redis), Duration.ofMillis(200));
+            try {
+                StringRedisTemplate template = beans.template();
+                template.opsForValue().set("k", "before");
+                redis.stop();
+                redis.start(); // empty, and the pooled connection is now dead
+                Thread.sleep(300); // idle longer than the threshold: that is the condition under test, not a wait
+
+                template.opsForValue().set("k", "after"); // the check found it dead: a new connection did this
+                assertThat(template.opsForValue().get("k")).isEqualTo("after");
+            } finally {
+                beans.factory().destroy();
+            }
+        }
+    }
+
+    @Test
+    void withoutTheCheckAConnectionFromBeforeTheRestartFailsItsCommand() throws Exception {
+        // the counterpart of the test above: what the check is for, and the window it leaves (a restart within the
+        // idle threshold of the connection's last use)
+        try (RedisFixture redis = RedisFixture.started()) {
+            RedisBeans beans = RedisBeans.create(settings(redis), Duration.ofHours(1));
+            try {
+                StringRedisTemplate template = beans.template();
+                template.opsForValue().set("k", "before");
+                redis.stop();
+                redis.start();
+                assertThatThrownBy(() -> template.opsForValue().set("k", "after"))
+                        .isInstanceOf(RedisConnectionFailureException.class);
+                template.opsForValue().set("k", "again"); // the failed connection was dropped, not pooled again
+                assertThat(template.opsForValue().get("k")).isEqualTo("again");
+            } finally {
+                beans.factory().destroy();
+            }
+        }
+    }
+
+    private static GatewaySettings.Redis settings(RedisFixture redis) {
+        return new GatewaySettings.Redis("127.0.0.1", redis.port(), 0, Optional.empty());
+    }
+
+    /** How many times Redis ran a command, from INFO commandstats (0 when never). */
+    private static long calls(StringRedisTemplate template, String command) {
+        Properties stats = template.execute((RedisCallback<Properties>) c -> c.serverCommands().info("commandstats"));
+        String line = stats.getProperty("cmdstat_" + command);
+        if (line == null) {
+            return 0;
+        }
+        return Long.parseLong(line.replaceAll("^calls=(\\d+),.*", "$1"));
+    }
+}
