@@ -21,68 +21,63 @@ class RedisBeansIT {
 
     @Test
     void aConnectionInSteadyUseIsNotPingedBeforeEachCommand() throws Exception {
-        try (RedisFixture redis = RedisFixture.started()) {
-            RedisBeans beans = RedisBeans.create(settings(redis), Duration.ofSeconds(30));
-            try {
-                StringRedisTemplate template = beans.template();
-                template.execute((RedisCallback<Object>) c -> {
-                    c.serverCommands().resetConfigStats();
-                    return null;
-                });
-                for (int i = 0; i < 200; i++) {
-                    template.opsForList().leftPush("jobs", "job " + i);
-                }
-                assertThat(template.opsForList().size("jobs")).isEqualTo(200);
-                assertThat(calls(template, "ping")).isZero();
-                assertThat(calls(template, "lpush")).isEqualTo(200);
-            } finally {
-                beans.factory().destroy();
+        withPool(Duration.ofSeconds(30), (redis, template) -> {
+            template.execute((RedisCallback<Object>) c -> {
+                c.serverCommands().resetConfigStats();
+                return null;
+            });
+            for (int i = 0; i < 200; i++) {
+                template.opsForList().leftPush("jobs", "job " + i);
             }
-        }
+            assertThat(template.opsForList().size("jobs")).isEqualTo(200);
+            assertThat(calls(template, "ping")).isZero();
+            assertThat(calls(template, "lpush")).isEqualTo(200);
+        });
     }
 
     @Test
     void aConnectionThatSatIdleIsPingedAndReplacedWhenRedisRestartedMeanwhile() throws Exception {
-        try (RedisFixture redis = RedisFixture.started()) {
-            RedisBeans beans = RedisBeans.create(settings(redis), Duration.ofMillis(200));
-            try {
-                StringRedisTemplate template = beans.template();
-                template.opsForValue().set("k", "before");
-                redis.stop();
-                redis.start(); // empty, and the pooled connection is now dead
-                Thread.sleep(300); // idle longer than the threshold: that is the condition under test, not a wait
+        withPool(Duration.ofMillis(200), (redis, template) -> {
+            template.opsForValue().set("k", "before");
+            redis.stop();
+            redis.start(); // empty, and the pooled connection is now dead
+            Thread.sleep(300); // idle longer than the threshold: that is the condition under test, not a wait
 
-                template.opsForValue().set("k", "after"); // the check found it dead: a new connection did this
-                assertThat(template.opsForValue().get("k")).isEqualTo("after");
-            } finally {
-                beans.factory().destroy();
-            }
-        }
+            template.opsForValue().set("k", "after"); // the check found it dead: a new connection did this
+            assertThat(template.opsForValue().get("k")).isEqualTo("after");
+        });
     }
 
     @Test
     void withoutTheCheckAConnectionFromBeforeTheRestartFailsItsCommand() throws Exception {
         // the counterpart of the test above: what the check is for, and the window it leaves (a restart within the
         // idle threshold of the connection's last use)
+        withPool(Duration.ofHours(1), (redis, template) -> {
+            template.opsForValue().set("k", "before");
+            redis.stop();
+            redis.start();
+            assertThatThrownBy(() -> template.opsForValue().set("k", "after"))
+                    .isInstanceOf(RedisConnectionFailureException.class);
+            template.opsForValue().set("k", "again"); // the failed connection was dropped, not pooled again
+            assertThat(template.opsForValue().get("k")).isEqualTo("again");
+        });
+    }
+
+    private interface PoolTest {
+        void run(RedisFixture redis, StringRedisTemplate template) throws Exception;
+    }
+
+    /** The gateway's Redis beans with the given idle threshold, on a real redis-server, closed after the test. */
+    private static void withPool(Duration pingAfterIdle, PoolTest test) throws Exception {
         try (RedisFixture redis = RedisFixture.started()) {
-            RedisBeans beans = RedisBeans.create(settings(redis), Duration.ofHours(1));
+            RedisBeans beans = RedisBeans.create(
+                    new GatewaySettings.Redis("127.0.0.1", redis.port(), 0, Optional.empty()), pingAfterIdle);
             try {
-                StringRedisTemplate template = beans.template();
-                template.opsForValue().set("k", "before");
-                redis.stop();
-                redis.start();
-                assertThatThrownBy(() -> template.opsForValue().set("k", "after"))
-                        .isInstanceOf(RedisConnectionFailureException.class);
-                template.opsForValue().set("k", "again"); // the failed connection was dropped, not pooled again
-                assertThat(template.opsForValue().get("k")).isEqualTo("again");
+                test.run(redis, beans.template());
             } finally {
                 beans.factory().destroy();
             }
         }
-    }
-
-    private static GatewaySettings.Redis settings(RedisFixture redis) {
-        return new GatewaySettings.Redis("127.0.0.1", redis.port(), 0, Optional.empty());
     }
 
     /** How many times Redis ran a command, from INFO commandstats (0 when never). */
