@@ -58,6 +58,9 @@ final class MetricsBeans {
         // counters (a judgement passes nine routes): operators choose which inner hops are worth that.
         MicrometerRoutePolicyConfiguration policy = new MicrometerRoutePolicyConfiguration();
         routeExclude.ifPresent(policy::setExcludePattern);
+        // The context-wide series (no routeId) took every route's exchanges again: a frame counted once per hop, at
+        // the same cost per hop as a route's own series (a judgement's trip spent 4 % of its CPU naming its timers).
+        policy.setContextEnabled(false);
         routes.setPolicyConfiguration(policy);
         context.addRoutePolicyFactory(routes);
         MicrometerRouteEventNotifier routeEvents = new MicrometerRouteEventNotifier();

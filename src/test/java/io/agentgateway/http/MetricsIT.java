@@ -101,6 +101,17 @@ class MetricsIT extends GatewayWithAgent {
                 .allSatisfy(id -> assertThat(id).matches("[a-z]+(-[a-z]+)*").doesNotMatch("route\\d+"));
     }
 
+    /** Camel's series are per route only: no context-wide one counting each frame once per route it passes. */
+    @Test
+    void camelSeriesAreAllPerRoute() throws Exception {
+        PrometheusText metrics = PrometheusText.parse(gateway.get("/metrics").body());
+        for (String series : List.of("camel_exchanges_total", "camel_route_policy_seconds_count")) {
+            assertThat(metrics.find(series)).as(series).isNotEmpty()
+                    .allSatisfy(s -> assertThat(s.labels().get("routeId")).as(series + " " + s.labels())
+                            .isNotBlank());
+        }
+    }
+
     @Test
     void aCompletedAnswerCountsItsTokensAndTimesThem() {
         List<String> tokens = List.of("one ", "two ", "three ", "four ", "five");
