@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import io.agentgateway.common.ClientSocket;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrameType;
 import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
@@ -15,7 +16,7 @@ import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
 public final class VertxClientSocket implements ClientSocket {
 
     /** Vert.x's default largest WebSocket frame: a size every client takes in one frame. */
-    static final int ONE_FRAME_AT_MOST = 65_536;
+    static final int ONE_FRAME_AT_MOST = HttpServerOptions.DEFAULT_MAX_WEBSOCKET_FRAME_SIZE;
 
     private final ServerWebSocket socket;
     private final String connectionKey;
@@ -50,15 +51,7 @@ public final class VertxClientSocket implements ClientSocket {
 
     @Override
     public boolean send(String text) {
-        if (socket.isClosed()) {
-            return false;
-        }
-        try {
-            socket.writeTextMessage(text);
-            return true;
-        } catch (IllegalStateException closedMeanwhile) {
-            return false;
-        }
+        return write(() -> socket.writeTextMessage(text));
     }
 
     /**
@@ -70,11 +63,16 @@ public final class VertxClientSocket implements ClientSocket {
         if (utf8.length > ONE_FRAME_AT_MOST) {
             return send(new String(utf8, StandardCharsets.UTF_8));
         }
+        return write(() -> socket.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, utf8, true)));
+    }
+
+    /** False when the socket is closed, before or while writing. */
+    private boolean write(Runnable write) {
         if (socket.isClosed()) {
             return false;
         }
         try {
-            socket.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, utf8, true));
+            write.run();
             return true;
         } catch (IllegalStateException closedMeanwhile) {
             return false;
