@@ -1,11 +1,18 @@
 package io.agentgateway.common;
 
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedTransferQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.camel.builder.ThreadPoolProfileBuilder;
 import org.apache.camel.spi.ExecutorServiceManager;
 import org.apache.camel.spi.ThreadPoolProfile;
+import org.apache.camel.util.concurrent.CamelThreadFactory;
 import org.apache.camel.util.concurrent.ThreadPoolRejectedPolicy;
 
 /**
@@ -21,6 +28,57 @@ public final class Pools {
 
     public static ExecutorService fixed(ExecutorServiceManager executors, Object source, String name, int threads) {
         return executors.newThreadPool(source, name, profile(name, threads));
+    }
+
+    /**
+     * A pool that starts a thread only when every thread it has is busy, up to {@code maxThreads}, and lets a thread
+     * go after {@code idle} without work. A fixed pool starts a new thread for each task until it is full, even while
+     * its other threads are idle: a wave of short tasks (8,000 sockets opening) would fill it for nothing. Here the
+     * thread count follows how many tasks run at once, which is what blocking costs, not how many were submitted.
+     * Past {@code maxThreads} busy threads, tasks queue (unbounded: the callers bound what they submit).
+     *
+     * @param kept threads started at once and kept while the pool runs (at most {@code maxThreads}): the work the
+     *             pool surely gets from the start then changes no thread count
+     */
+    public static ExecutorService onDemand(ExecutorServiceManager executors, String name, int kept, int maxThreads,
+                                           Duration idle) {
+        return onDemand(new CamelThreadFactory(executors.getThreadNamePattern(), name, true), kept, maxThreads, idle);
+    }
+
+    /** The same, with the threads {@code threads} makes (Vert.x's worker threads, for one). */
+    public static ExecutorService onDemand(ThreadFactory threads, int kept, int maxThreads, Duration idle) {
+        HandOffQueue queue = new HandOffQueue();
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(Math.min(kept, maxThreads), maxThreads, idle.toMillis(),
+                TimeUnit.MILLISECONDS, queue, threads,
+                (task, full) -> {
+                    if (full.isShutdown()) {
+                        throw new RejectedExecutionException("The pool is shut down");
+                    }
+                    queue.enqueue(task);
+                    if (full.getPoolSize() == 0) {
+                        // the last thread timed out between refusing the task and its queueing: start one for it
+                        full.execute(() -> {
+                        });
+                    }
+                });
+        pool.prestartAllCoreThreads();
+        return pool;
+    }
+
+    /**
+     * The pool's queue: offering a task hands it to an idle thread or fails, and a failed offer makes the pool start
+     * a thread (or, when full, queue it through {@link #enqueue}).
+     */
+    private static final class HandOffQueue extends LinkedTransferQueue<Runnable> {
+
+        @Override
+        public boolean offer(Runnable task) {
+            return tryTransfer(task);
+        }
+
+        void enqueue(Runnable task) {
+            super.offer(task);
+        }
     }
 
     public static ScheduledExecutorService scheduled(ExecutorServiceManager executors, Object source, String name,

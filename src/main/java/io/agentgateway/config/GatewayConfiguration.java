@@ -25,6 +25,7 @@ import io.agentgateway.chat.StreamRegistry;
 import io.agentgateway.chat.TurnControl;
 import io.agentgateway.chat.TurnErrors;
 import io.agentgateway.common.GatewayMetrics;
+import io.agentgateway.common.Pools;
 import io.agentgateway.common.ServerFrames;
 import io.agentgateway.demo.DemoAgent;
 import io.agentgateway.demo.DemoWorker;
@@ -71,6 +72,7 @@ import io.agentgateway.ws.LaneThreads;
 import io.agentgateway.ws.ProtocolStrictness;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.impl.VertxBuilder;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Configuration;
@@ -92,6 +94,8 @@ import org.slf4j.LoggerFactory;
 public class GatewayConfiguration implements CamelConfiguration {
 
     private static final Logger LOG = LoggerFactory.getLogger(GatewayConfiguration.class);
+    /** how long a Vert.x worker thread without work is kept for the next burst */
+    private static final Duration IDLE_WORKER_KEPT = Duration.ofSeconds(60);
 
     @Override
     public void configure(CamelContext context) throws Exception {
@@ -110,8 +114,13 @@ public class GatewayConfiguration implements CamelConfiguration {
 
         Registry registry = context.getRegistry();
         // One Vert.x for the HTTP server, the WebSocket component and timers. Platform-http runs route processing
-        // on its worker pool, where each demo answer holds a thread: leave room for the other requests.
-        Vertx vertx = Vertx.vertx(new VertxOptions().setWorkerPoolSize(32 + settings.demoMaxStreams()));
+        // on its worker pool, where each demo answer holds a thread: leave room for the other requests. Its pools
+        // start a thread only while the others are busy: Vert.x's own (fixed) pools start one per task until full,
+        // so that any periodic or per-request task grew an idle gateway to the pool's size.
+        Vertx vertx = new VertxBuilder(new VertxOptions().setWorkerPoolSize(32 + settings.demoMaxStreams()))
+                .executorServiceFactory((threads, concurrency, maxConcurrency) ->
+                        Pools.onDemand(threads, 0, maxConcurrency, IDLE_WORKER_KEPT))
+                .init().vertx();
         registry.bind("vertx", Vertx.class, vertx);
         context.addService(new VertxCloser(vertx));
         if (settings.nativeTrim()) {

@@ -24,8 +24,8 @@ import org.apache.camel.spi.PropertiesComponent;
  * @param fixedSecret       secret for WebSocket tokens, empty for no WebSocket auth
  * @param corsOrigins       allowed browser origins, {@code *} for any
  * @param wsMaxMessageBytes largest WebSocket message accepted
- * @param wsIngressThreads  threads that validate and dispatch client frames
- * @param wsSessionThreads  threads that open and close sessions (an open may wait for a handover)
+ * @param wsIngressThreads  the most threads that validate and dispatch client frames
+ * @param wsSessionThreads  the most threads that open and close sessions (an open may wait for a handover)
  * @param historyMaxMessages chat messages (user and assistant) kept per session and sent to the agent
  * @param toolMaxTimeout    longest a tool call may wait for the client (caps timeout_s)
  * @param toolMaxPending    tool calls pending at once per session
@@ -165,6 +165,14 @@ public record GatewaySettings(
         return queuePrefix + "replies:" + instanceId;
     }
 
+    /**
+     * The lanes' threads by default without Redis: nothing on a lane waits then (no Redis command, no handover from
+     * another instance), so threads beyond the cores would only take turns on them.
+     */
+    private static int laneThreadsWithoutRedis() {
+        return Math.max(2, Runtime.getRuntime().availableProcessors());
+    }
+
     /** Reads and checks every setting. */
     public static GatewaySettings load(PropertiesComponent properties) {
         return load(key -> properties.resolveProperty(key).orElse(""));
@@ -185,8 +193,10 @@ public record GatewaySettings(
                 r.optional("gateway.auth.fixed-secret", "FIXED_SECRET"),
                 r.list("gateway.cors.origins", "CORS_ORIGINS"),
                 r.integer("gateway.ws.max-message-bytes", "GATEWAY__WS_MAX_MESSAGE_BYTES", 64, 64 * 1024 * 1024),
-                r.integer("gateway.ws.ingress-threads", "GATEWAY__WS_INGRESS_THREADS", 1, 1024),
-                r.integerOr("gateway.ws.session-threads", "GATEWAY__WS_SESSION_THREADS", 32, 1, 4096),
+                r.integerOr("gateway.ws.ingress-threads", "GATEWAY__WS_INGRESS_THREADS",
+                        r.redis().isPresent() ? 16 : laneThreadsWithoutRedis(), 1, 1024),
+                r.integerOr("gateway.ws.session-threads", "GATEWAY__WS_SESSION_THREADS",
+                        r.redis().isPresent() ? 32 : laneThreadsWithoutRedis(), 1, 4096),
                 r.integer("gateway.history.max-messages", "GATEWAY__HISTORY_MAX_MESSAGES", 0, 10_000),
                 r.seconds("gateway.tool.max-timeout", "GATEWAY__TOOL_MAX_TIMEOUT"),
                 r.integer("gateway.tool.max-pending-per-session", "GATEWAY__TOOL_MAX_PENDING", 1, 100_000),

@@ -7,6 +7,7 @@ import javax.management.JMException;
 import javax.management.ObjectName;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ExtendedStartupListener;
 import org.apache.camel.support.service.ServiceSupport;
@@ -18,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * is the JIT compilers' work areas: an idle gateway held 15-25 MiB of them after start-up, resident for good. This
  * runs the JDK's own {@code System.trim_native_heap} (what {@code jcmd} and {@code -XX:TrimNativeHeapInterval} do)
  * some seconds after the compilers go quiet after a burst (start-up, a warm-up under new load): checked once a
- * second, on a Vert.x worker thread. Where the JVM lacks
+ * second, on a worker thread of its own. Not on Vert.x's shared worker pool: that pool starts a new thread for each
+ * task until it is full, so a check a second grew an idle gateway by a thread a second. Where the JVM lacks
  * the command (before 17.0.9) or the C library cannot trim (musl), the first attempt says so in the log and no more
  * are made.
  */
@@ -30,6 +32,7 @@ final class NativeMemoryTrim extends ServiceSupport implements ExtendedStartupLi
     private final Vertx vertx;
     private final AfterCompiling when = new AfterCompiling();
     private volatile long timer = -1;
+    private volatile WorkerExecutor worker;
     private volatile boolean stopped;
     private CompilationMXBean compiler;
 
@@ -51,10 +54,12 @@ final class NativeMemoryTrim extends ServiceSupport implements ExtendedStartupLi
     @Override
     public void onCamelContextFullyStarted(CamelContext context, boolean alreadyStarted) {
         if (!stopped) {
-            timer = vertx.setPeriodic(CHECK_MS, id -> vertx.executeBlocking(this::check, false)
+            worker = vertx.createSharedWorkerExecutor("native-memory-trim", 1);
+            timer = vertx.setPeriodic(CHECK_MS, id -> worker.executeBlocking(this::check, false)
                     .onSuccess(goOn -> {
                         if (!goOn) {
                             vertx.cancelTimer(id);
+                            worker.close();
                         }
                     }));
         }
@@ -98,6 +103,9 @@ final class NativeMemoryTrim extends ServiceSupport implements ExtendedStartupLi
         stopped = true;
         if (timer >= 0) {
             vertx.cancelTimer(timer);
+        }
+        if (worker != null) {
+            worker.close();
         }
     }
 

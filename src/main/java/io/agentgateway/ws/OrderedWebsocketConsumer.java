@@ -1,5 +1,6 @@
 package io.agentgateway.ws;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,6 +56,8 @@ public class OrderedWebsocketConsumer extends VertxWebsocketConsumer {
     /** the query parameter that carries the handshake's token (seed token or JWT) */
     private static final String CREDENTIAL = "token";
     private static final int RESUME_AT = 32;
+    /** how long a lane thread beyond the cores' number, without work, is kept for the next burst */
+    private static final Duration IDLE_THREAD_KEPT = Duration.ofSeconds(60);
 
     private final Map<String, Connection> connections = new ConcurrentHashMap<>();
     private final int maxMessageBytes;
@@ -91,14 +94,19 @@ public class OrderedWebsocketConsumer extends VertxWebsocketConsumer {
 
     @Override
     protected void doStart() throws Exception {
-        pool = fixedPool("ws-ingress", threads.ingress());
-        sessionPool = fixedPool("ws-session", threads.session());
+        pool = lanePool("ws-ingress", threads.ingress());
+        sessionPool = lanePool("ws-session", threads.session());
         super.doStart();
     }
 
-    /** A lane has at most one task in a pool at a time, so the queue is bounded by the sockets. */
-    private ExecutorService fixedPool(String name, int threads) {
-        return Pools.fixed(getEndpoint().getCamelContext().getExecutorServiceManager(), this, name, threads);
+    /**
+     * A lane has at most one task in a pool at a time, so the queue is bounded by the sockets. As many threads as
+     * the cores are kept ready; more start only while those are all busy (waiting on Redis), so a wave of sockets
+     * that wait for nothing costs no threads.
+     */
+    private ExecutorService lanePool(String name, int threads) {
+        return Pools.onDemand(getEndpoint().getCamelContext().getExecutorServiceManager(), name,
+                Runtime.getRuntime().availableProcessors(), threads, IDLE_THREAD_KEPT);
     }
 
     @Override

@@ -1,9 +1,15 @@
 package io.agentgateway.common;
 
+import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedTransferQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
@@ -13,6 +19,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Over a thousand tasks behind a busy thread (Camel's default queue): each still runs on the pool's thread, in
@@ -38,6 +45,108 @@ class PoolsTest {
     @Test
     void aScheduledPoolQueuesRatherThanRunOnTheCaller() throws Exception {
         assertRunsEverythingInOrderOnItsThread(Pools.scheduled(executors, this, "test-scheduled", 1));
+    }
+
+    @Test
+    void anOnDemandPoolQueuesRatherThanRunOnTheCallerOnceFull() throws Exception {
+        assertRunsEverythingInOrderOnItsThread(Pools.onDemand(executors, "test-on-demand", 0, 1, Duration.ofMinutes(1)));
+    }
+
+    @Test
+    void anOnDemandPoolStartsNoThreadForTasksThatDoNotOverlap() throws Exception {
+        ThreadPoolExecutor pool = (ThreadPoolExecutor) Pools.onDemand(executors, "test-on-demand", 0, 8,
+                Duration.ofMinutes(1));
+        Set<String> threads = ConcurrentHashMap.newKeySet();
+        for (int i = 0; i < 1_000; i++) {
+            CountDownLatch done = new CountDownLatch(1);
+            pool.execute(() -> {
+                threads.add(Thread.currentThread().getName());
+                done.countDown();
+            });
+            assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+            awaitIdle(pool);
+        }
+        // a fixed pool of 8 would have started all 8
+        assertThat(threads).hasSize(1);
+        assertThat(pool.getLargestPoolSize()).isEqualTo(1);
+        executors.shutdown(pool);
+    }
+
+    @Test
+    void anOnDemandPoolGrowsToItsMaximumForBlockedTasksAndQueuesTheRest() throws Exception {
+        ThreadPoolExecutor pool = (ThreadPoolExecutor) Pools.onDemand(executors, "test-on-demand", 0, 4,
+                Duration.ofMinutes(1));
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch started = new CountDownLatch(4);
+        CountDownLatch all = new CountDownLatch(10);
+        for (int i = 0; i < 10; i++) {
+            pool.execute(() -> {
+                started.countDown();
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                all.countDown();
+            });
+        }
+        assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(pool.getPoolSize()).isEqualTo(4);
+        assertThat(pool.getQueue()).hasSize(6);
+        release.countDown();
+        assertThat(all.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(pool.getLargestPoolSize()).isEqualTo(4);
+        executors.shutdown(pool);
+        assertThatThrownBy(() -> pool.execute(() -> {
+        })).isInstanceOf(RejectedExecutionException.class);
+    }
+
+    @Test
+    void anOnDemandPoolLetsIdleThreadsGoAndStartsOneForTheNextTask() throws Exception {
+        ThreadPoolExecutor pool = (ThreadPoolExecutor) Pools.onDemand(executors, "test-on-demand", 0, 2,
+                Duration.ofMillis(50));
+        CountDownLatch first = new CountDownLatch(1);
+        pool.execute(first::countDown);
+        assertThat(first.await(10, TimeUnit.SECONDS)).isTrue();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (pool.getPoolSize() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(pool.getPoolSize()).isZero();
+        CountDownLatch second = new CountDownLatch(1);
+        pool.execute(second::countDown);
+        assertThat(second.await(10, TimeUnit.SECONDS)).isTrue();
+        executors.shutdown(pool);
+    }
+
+    @Test
+    void anOnDemandPoolStartsItsKeptThreadsAtOnceAndKeepsThemIdle() throws Exception {
+        ThreadPoolExecutor pool = (ThreadPoolExecutor) Pools.onDemand(executors, "test-on-demand", 2, 4,
+                Duration.ofMillis(20));
+        assertThat(pool.getPoolSize()).isEqualTo(2);
+        Set<String> threads = ConcurrentHashMap.newKeySet();
+        for (int i = 0; i < 200; i++) {
+            awaitIdle(pool);
+            CountDownLatch done = new CountDownLatch(1);
+            pool.execute(() -> {
+                threads.add(Thread.currentThread().getName());
+                done.countDown();
+            });
+            assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(pool.getLargestPoolSize()).isEqualTo(2);
+        Thread.sleep(100); // five times the idle time: kept threads stay
+        assertThat(pool.getPoolSize()).isEqualTo(2);
+        executors.shutdown(pool);
+    }
+
+    /** until the pool's threads all wait for work, so the next task can be handed to one */
+    private static void awaitIdle(ThreadPoolExecutor pool) throws InterruptedException {
+        LinkedTransferQueue<Runnable> queue = (LinkedTransferQueue<Runnable>) pool.getQueue();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (queue.getWaitingConsumerCount() < pool.getPoolSize() && System.nanoTime() < deadline) {
+            Thread.sleep(0, 100_000);
+        }
     }
 
     private void assertRunsEverythingInOrderOnItsThread(ExecutorService pool) throws Exception {

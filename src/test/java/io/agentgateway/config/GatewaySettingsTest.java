@@ -22,7 +22,6 @@ class GatewaySettingsTest {
         m.put("gateway.agent.max-streams", "1000");
         m.put("gateway.cors.origins", "*");
         m.put("gateway.ws.max-message-bytes", "1048576");
-        m.put("gateway.ws.ingress-threads", "16");
         m.put("gateway.ws.ping-interval", "25");
         m.put("gateway.ws.idle-timeout", "75");
         m.put("gateway.session.resume-grace", "15");
@@ -75,6 +74,25 @@ class GatewaySettingsTest {
         assertThat(s.resumeGrace()).isEqualTo(Duration.ofSeconds(15));
         assertThat(s.sessionTtl()).isEqualTo(Duration.ofSeconds(600));
         assertThat(s.sessionBufferBytes()).isEqualTo(1 << 20);
+    }
+
+    @Test
+    void laneThreadsDefaultToTheCoresWithoutRedisAndToMoreWithIt() {
+        int cores = Math.max(2, Runtime.getRuntime().availableProcessors());
+        GatewaySettings alone = load(defaults());
+        assertThat(alone.wsIngressThreads()).isEqualTo(cores);
+        assertThat(alone.wsSessionThreads()).isEqualTo(cores);
+
+        Map<String, String> m = defaults();
+        m.put("redis.host", "127.0.0.1");
+        GatewaySettings shared = load(m);
+        assertThat(shared.wsIngressThreads()).isEqualTo(16);
+        assertThat(shared.wsSessionThreads()).isEqualTo(32);
+
+        m.put("gateway.ws.ingress-threads", "3");
+        m.put("gateway.ws.session-threads", "5");
+        assertThat(load(m).wsIngressThreads()).isEqualTo(3);
+        assertThat(load(m).wsSessionThreads()).isEqualTo(5);
     }
 
     @Test
