@@ -117,7 +117,9 @@ public class GatewayConfiguration implements CamelConfiguration {
         // on its worker pool, where each demo answer holds a thread: leave room for the other requests. Its pools
         // start a thread only while the others are busy: Vert.x's own (fixed) pools start one per task until full,
         // so that any periodic or per-request task grew an idle gateway to the pool's size.
-        Vertx vertx = new VertxBuilder(new VertxOptions().setWorkerPoolSize(32 + settings.demoMaxStreams()))
+        VertxOptions vertxOptions = new VertxOptions().setWorkerPoolSize(32 + settings.demoMaxStreams());
+        vertxOptions.setEventLoopPoolSize(Math.max(vertxOptions.getEventLoopPoolSize(), settings.eventLoops()));
+        Vertx vertx = new VertxBuilder(vertxOptions)
                 .executorServiceFactory((threads, concurrency, maxConcurrency) ->
                         Pools.onDemand(threads, 0, maxConcurrency, IDLE_WORKER_KEPT))
                 .init().vertx();
@@ -266,7 +268,7 @@ public class GatewayConfiguration implements CamelConfiguration {
         context.addService(new GatewayHttpServer(server, settings.host(), settings.port(), settings.wsMaxMessageBytes(),
                 settings.wsSendBufferBytes(), List.of(new GatewayHttpServer.Guard(List.of("/ws", "/ws/*"), guard)),
                 new ProtocolStrictness(2 * settings.wsMaxMessageBytes(), settings.wsPingInterval(),
-                        settings.wsIdleTimeout())::guarding), true, true);
+                        settings.wsIdleTimeout())::guarding, settings.eventLoops()), true, true);
     }
 
     private static void logStartupFacts(GatewaySettings settings) {

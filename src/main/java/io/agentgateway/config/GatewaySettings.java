@@ -26,6 +26,7 @@ import org.apache.camel.spi.PropertiesComponent;
  * @param wsMaxMessageBytes largest WebSocket message accepted
  * @param wsIngressThreads  the most threads that validate and dispatch client frames
  * @param wsSessionThreads  the most threads that open and close sessions (an open may wait for a handover)
+ * @param eventLoops        event loops the HTTP server's connections are spread over
  * @param historyMaxMessages chat messages (user and assistant) kept per session and sent to the agent
  * @param toolMaxTimeout    longest a tool call may wait for the client (caps timeout_s)
  * @param toolMaxPending    tool calls pending at once per session
@@ -81,6 +82,7 @@ public record GatewaySettings(
         int wsMaxMessageBytes,
         int wsIngressThreads,
         int wsSessionThreads,
+        int eventLoops,
         int historyMaxMessages,
         Duration toolMaxTimeout,
         int toolMaxPending,
@@ -197,6 +199,7 @@ public record GatewaySettings(
                         r.redis().isPresent() ? 16 : laneThreadsWithoutRedis(), 1, 1024),
                 r.integerOr("gateway.ws.session-threads", "GATEWAY__WS_SESSION_THREADS",
                         r.redis().isPresent() ? 32 : laneThreadsWithoutRedis(), 1, 4096),
+                r.integerOr("gateway.http.event-loops", "GATEWAY__EVENT_LOOPS", 1, 1, 1024),
                 r.integer("gateway.history.max-messages", "GATEWAY__HISTORY_MAX_MESSAGES", 0, 10_000),
                 r.seconds("gateway.tool.max-timeout", "GATEWAY__TOOL_MAX_TIMEOUT"),
                 r.integer("gateway.tool.max-pending-per-session", "GATEWAY__TOOL_MAX_PENDING", 1, 100_000),

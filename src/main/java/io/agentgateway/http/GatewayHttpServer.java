@@ -1,10 +1,15 @@
 package io.agentgateway.http;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -21,6 +26,10 @@ import org.slf4j.LoggerFactory;
  * WebSocket size limits of our own: the stock one (and {@code camel.server.*}) leaves Vert.x's 64 KB frame /
  * 256 KB message defaults, and drops larger frames without a word to the client. It answers 503 until the routes
  * have started ({@link StartupGate}).
+ * <p>
+ * It listens on several event loops ({@code eventLoops}): Vert.x binds the port once and hands each new connection
+ * to the next of them, so that the sockets' frames and their agents' streams (which start on the socket's loop)
+ * spread over the cores instead of sharing one thread.
  */
 public class GatewayHttpServer extends VertxPlatformHttpServer {
 
@@ -39,7 +48,10 @@ public class GatewayHttpServer extends VertxPlatformHttpServer {
     private final int sendBufferBytes;
     private final List<Guard> guards;
     private final UnaryOperator<Handler<HttpServerRequest>> connectionGuard;
-    private HttpServer server;
+    private final int eventLoops;
+    /** the verticles whose servers listen, one per event loop */
+    private final List<String> deployments = new ArrayList<>();
+    private volatile int actualPort;
 
     /**
      * @param maxMessageBytes largest WebSocket message; a single frame may be up to twice that before Vert.x cuts
@@ -50,10 +62,11 @@ public class GatewayHttpServer extends VertxPlatformHttpServer {
      *                        in its session stream (merged, bounded) rather than in the kernel
      * @param connectionGuard wraps the server's request handler: the WebSocket edge's protocol strictness
      *                        (ws/ProtocolStrictness), which works below the router on each upgraded connection
+     * @param eventLoops      how many event loops serve connections (GATEWAY__EVENT_LOOPS)
      */
     public GatewayHttpServer(VertxPlatformHttpServerConfiguration configuration, String host, int port,
                              int maxMessageBytes, int sendBufferBytes, List<Guard> guards,
-                             UnaryOperator<Handler<HttpServerRequest>> connectionGuard) {
+                             UnaryOperator<Handler<HttpServerRequest>> connectionGuard, int eventLoops) {
         super(withRouterNameZero(configuration));
         this.host = host;
         this.port = port;
@@ -61,6 +74,7 @@ public class GatewayHttpServer extends VertxPlatformHttpServer {
         this.sendBufferBytes = sendBufferBytes;
         this.guards = guards;
         this.connectionGuard = connectionGuard;
+        this.eventLoops = eventLoops;
     }
 
     private static VertxPlatformHttpServerConfiguration withRouterNameZero(VertxPlatformHttpServerConfiguration c) {
@@ -94,9 +108,34 @@ public class GatewayHttpServer extends VertxPlatformHttpServer {
         if (sendBufferBytes > 0) {
             options.setSendBufferSize(sendBufferBytes);
         }
-        server = getVertx().createHttpServer(options).requestHandler(connectionGuard.apply(router));
-        server.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        LOG.info("agent-gateway listening on {}:{}", host, server.actualPort());
+        Handler<HttpServerRequest> handler = connectionGuard.apply(router);
+        // Vert.x's way to serve on several event loops: one verticle instance per loop, each with a server on the
+        // same port; the first binds it (its actual port when the configured one is 0), the others share it
+        HttpServer first = deploy(options, handler, 1);
+        actualPort = first.actualPort();
+        options.setPort(actualPort);
+        if (eventLoops > 1) {
+            deploy(options, handler, eventLoops - 1);
+        }
+        LOG.info("agent-gateway listening on {}:{} ({} event loops)", host, first.actualPort(), eventLoops);
+    }
+
+    /** Deploys {@code instances} servers, each on an event loop of its own; returns one of them. */
+    private HttpServer deploy(HttpServerOptions options, Handler<HttpServerRequest> handler, int instances)
+            throws Exception {
+        List<HttpServer> started = new CopyOnWriteArrayList<>();
+        String id = getVertx().deployVerticle(() -> new AbstractVerticle() {
+            @Override
+            public void start(Promise<Void> ready) {
+                vertx.createHttpServer(new HttpServerOptions(options)).requestHandler(handler).listen()
+                        .onSuccess(started::add).<Void>mapEmpty().onComplete(ready);
+            }
+        }, new DeploymentOptions().setInstances(instances)).toCompletionStage().toCompletableFuture()
+                .get(30, TimeUnit.SECONDS);
+        synchronized (deployments) {
+            deployments.add(id);
+        }
+        return started.get(0);
     }
 
     /**
@@ -111,18 +150,25 @@ public class GatewayHttpServer extends VertxPlatformHttpServer {
 
     @Override
     protected void stopServer() {
-        if (server != null) {
+        List<String> running;
+        synchronized (deployments) {
+            running = List.copyOf(deployments);
+            deployments.clear();
+        }
+        for (String id : running) {
             try {
-                server.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+                // undeploying a verticle closes the servers it started
+                getVertx().undeploy(id).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
             } catch (Exception e) {
                 LOG.warn("HTTP server did not close cleanly: {}", e.getMessage());
             }
-            server = null;
         }
+        actualPort = 0;
     }
 
     @Override
     public int getPort() {
-        return server != null ? server.actualPort() : port;
+        int actual = actualPort;
+        return actual != 0 ? actual : port;
     }
 }

@@ -77,7 +77,7 @@ class GatewaySettingsTest {
     }
 
     @Test
-    void laneThreadsDefaultToTheCoresWithoutRedisAndToMoreWithIt() {
+    void laneThreadsDefaultToTheCoresWithoutRedisAndToMoreWithItAndOneEventLoopServes() {
         int cores = Math.max(2, Runtime.getRuntime().availableProcessors());
         GatewaySettings alone = load(defaults());
         assertThat(alone.wsIngressThreads()).isEqualTo(cores);
@@ -88,6 +88,10 @@ class GatewaySettingsTest {
         GatewaySettings shared = load(m);
         assertThat(shared.wsIngressThreads()).isEqualTo(16);
         assertThat(shared.wsSessionThreads()).isEqualTo(32);
+
+        assertThat(alone.eventLoops()).isEqualTo(1);
+        m.put("gateway.http.event-loops", "5");
+        assertThat(load(m).eventLoops()).isEqualTo(5);
 
         m.put("gateway.ws.ingress-threads", "3");
         m.put("gateway.ws.session-threads", "5");
