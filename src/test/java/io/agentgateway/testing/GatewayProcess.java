@@ -97,6 +97,11 @@ public final class GatewayProcess implements AutoCloseable {
         }
     }
 
+    /** the operating system's id of the process */
+    public long pid() {
+        return process.pid();
+    }
+
     public int port() {
         return port;
     }
