@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -174,6 +175,18 @@ class ContainerImageIT {
             assertThat(runHealthCheck(rootfs, user, healthCheck, freePort())).as("health check, nothing listening")
                     .isNotZero();
         } finally {
+            // The gateway first: unshare passes no signal on, and the gateway, the first process of its PID
+            // namespace and no longer under unshare's parent-death signal once chroot changed its user, would
+            // outlive it and keep its port.
+            List<ProcessHandle> inside = gateway.toHandle().descendants().toList();
+            inside.forEach(ProcessHandle::destroy);
+            for (ProcessHandle p : inside) {
+                try {
+                    p.onExit().get(20, TimeUnit.SECONDS);
+                } catch (TimeoutException e) {
+                    p.destroyForcibly();
+                }
+            }
             gateway.destroy();
             if (!gateway.waitFor(20, TimeUnit.SECONDS)) {
                 gateway.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
