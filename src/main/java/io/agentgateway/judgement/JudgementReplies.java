@@ -39,7 +39,9 @@ public class JudgementReplies implements Processor {
             QueueReplies.drop("a final needs an integer result_code", reply);
             return;
         }
-        if (!judgements.relay(sessionId, agentId, isFinal, reply.toString())) {
+        // the text as the worker wrote it (its numbers, escapes and spacing), not the parsed tree written again
+        String asWritten = exchange.getMessage().getBody(String.class);
+        if (!judgements.relay(sessionId, agentId, isFinal, asWritten != null ? asWritten : reply.toString())) {
             QueueReplies.drop("no pending request here for session '" + sessionId + "' and agent '" + agentId + "'",
                     reply);
             return;

@@ -202,6 +202,25 @@ class JudgementRedisIT {
     }
 
     @Test
+    void repliesReachTheSocketAsTheWorkerWroteThem() {
+        String[] written = new String[2];
+        worker.script("chatty", (job, reply) -> {
+            String ids = "\"session_id\": \"" + job.path("session_id").asText() + "\", \"agent_id\": \"chatty\"";
+            // spacing, an escape, an exponent and more digits than a double keeps: a re-written tree loses each
+            written[0] = "{\"type\": \"agent_judgement_stream\", " + ids
+                         + ", \"data\": {\"thinking\": \"caf\\u00e9\", \"score\": 1e3}}";
+            written[1] = "{ \"type\":\"agent_judgement_final\", " + ids
+                         + ", \"result_code\": 0, \"data\": {\"p\": 0.10000000000000000555111512312578270}}";
+            reply.publish(written[0]);
+            reply.publish(written[1]);
+        });
+        try (WsClient asker = judgeClient(gateway)) {
+            asker.send(request("as written", "chatty"));
+            assertThat(untilFinals(asker, 1)).extracting(Frame::raw).containsExactly(written[0], written[1]);
+        }
+    }
+
+    @Test
     void anAgentThatNeverSendsItsFinalGetsATimeoutFinal() {
         worker.script("mute", TestWorker.silent());
         try (WsClient ws = judgeClient(gateway)) {

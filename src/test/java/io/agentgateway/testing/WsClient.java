@@ -23,8 +23,8 @@ public final class WsClient implements AutoCloseable {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    /** One received frame. */
-    public record Frame(JsonNode json, long nanos) {
+    /** One received frame: parsed, when it came, and its text as it came. */
+    public record Frame(JsonNode json, long nanos, String raw) {
         public String text(String field) {
             return json.path(field).asText();
         }
@@ -159,11 +159,11 @@ public final class WsClient implements AutoCloseable {
         public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
             partial.append(data);
             if (last) {
+                String text = partial.toString();
                 try {
-                    frames.add(new Frame(MAPPER.readTree(partial.toString()), System.nanoTime()));
+                    frames.add(new Frame(MAPPER.readTree(text), System.nanoTime(), text));
                 } catch (Exception e) {
-                    frames.add(new Frame(MAPPER.createObjectNode().put("unparseable", partial.toString()),
-                            System.nanoTime()));
+                    frames.add(new Frame(MAPPER.createObjectNode().put("unparseable", text), System.nanoTime(), text));
                 }
                 partial.setLength(0);
             }
