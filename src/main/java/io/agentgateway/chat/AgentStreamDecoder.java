@@ -1,12 +1,16 @@
 package io.agentgateway.chat;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.async.ByteArrayFeeder;
+import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.util.concurrent.FastThreadLocal;
 
 /**
  * Reads an agent's streamed answer line by line, whichever of the three accepted formats it is in:
@@ -29,6 +33,20 @@ public final class AgentStreamDecoder {
     private static final int QUOTE_MAX = 80;
 
     private final ObjectMapper mapper;
+
+    /**
+     * One non-blocking parser per thread, fed line after line as a sequence of root values. A parser made per line
+     * (its context, symbol table and buffers) was a third of all the bytes the gateway allocated per token at full
+     * speed; this one is made once. Per thread rather than per stream, so 8,000 streams do not each hold one: a line
+     * is fed and read to its end in one call, so streams on one event loop never interleave in it. A parser left
+     * inside a value (a malformed line) or with input unread is replaced.
+     */
+    private final FastThreadLocal<JsonParser> parsers = new FastThreadLocal<>() {
+        @Override
+        protected JsonParser initialValue() throws IOException {
+            return mapper.getFactory().createNonBlockingByteArrayParser();
+        }
+    };
 
     public AgentStreamDecoder(ObjectMapper mapper) {
         this.mapper = mapper;
@@ -131,34 +149,37 @@ public final class AgentStreamDecoder {
         boolean emptyChoices = false;
         JsonToken content = null;
         String contentText = null;
-        try (JsonParser p = mapper.getFactory().createParser(line, from, to - from)) {
+        JsonParser p = parser();
+        boolean clean = false;
+        try {
+            ((ByteArrayFeeder) p.getNonBlockingInputFeeder()).feedInput(line, from, to);
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new AgentStreamException("Agent sent a malformed stream: expected a JSON object: '" + quote(line, from, to) + "'");
             }
-            for (String field = p.nextFieldName(); field != null; field = p.nextFieldName()) {
-                JsonToken value = p.nextToken();
+            for (String field = nextField(p); field != null; field = nextField(p)) {
+                JsonToken value = next(p);
                 switch (field) {
                     case "token" -> token = scalar(p, value, line, from, to);
                     case "done", "is_final" -> done |= value == JsonToken.VALUE_TRUE
                             || value == JsonToken.VALUE_STRING && "true".equals(p.getText());
                     case "error" -> {
                         if (value != JsonToken.VALUE_NULL) {
-                            throw new AgentStreamException("Agent reported an error: " + errorMessage(mapper.readTree(p)));
+                            throw new AgentStreamException("Agent reported an error: " + errorMessage(line, from, to));
                         }
                     }
                     case "choices" -> {
                         if (value == JsonToken.START_ARRAY) {
                             hasChoices = true;
-                            JsonToken first = p.nextToken();
+                            JsonToken first = next(p);
                             emptyChoices = first == JsonToken.END_ARRAY;
                             content = null;
                             contentText = null;
                             if (first == JsonToken.START_OBJECT) {
-                                for (String f = p.nextFieldName(); f != null; f = p.nextFieldName()) {
-                                    JsonToken v = p.nextToken();
+                                for (String f = nextField(p); f != null; f = nextField(p)) {
+                                    JsonToken v = next(p);
                                     if (f.equals("delta") && v == JsonToken.START_OBJECT) {
-                                        for (String d = p.nextFieldName(); d != null; d = p.nextFieldName()) {
-                                            JsonToken c = p.nextToken();
+                                        for (String d = nextField(p); d != null; d = nextField(p)) {
+                                            JsonToken c = next(p);
                                             if (d.equals("content")) {
                                                 content = c;
                                                 contentText = c == JsonToken.VALUE_STRING ? p.getText() : null;
@@ -173,7 +194,7 @@ public final class AgentStreamDecoder {
                                 p.skipChildren();
                             }
                             if (!emptyChoices) {
-                                while (p.nextToken() != JsonToken.END_ARRAY) {
+                                while (next(p) != JsonToken.END_ARRAY) {
                                     p.skipChildren();
                                 }
                             }
@@ -184,8 +205,13 @@ public final class AgentStreamDecoder {
                     default -> p.skipChildren();
                 }
             }
+            clean = readToEnd(p, line, to);
         } catch (IOException e) {
             throw new AgentStreamException("Agent sent a malformed stream: not JSON: '" + quote(line, from, to) + "'");
+        } finally {
+            if (!clean) {
+                discard(p); // stopped inside the line, or text after its object (ignored, as it always was)
+            }
         }
         if (token != null) {
             return new Chunk(token, done);
@@ -218,6 +244,72 @@ public final class AgentStreamDecoder {
             return p.getText();
         }
         throw new AgentStreamException("Agent sent a malformed stream: expected a JSON object: '" + quote(line, from, to) + "'");
+    }
+
+    private JsonParser parser() {
+        return parsers.get();
+    }
+
+    private void discard(JsonParser p) {
+        parsers.remove();
+        try {
+            p.close();
+        } catch (IOException e) {
+            // nothing to release: it reads only what it was fed
+        }
+    }
+
+    /**
+     * The next token of a line given whole: a non-blocking parser says NOT_AVAILABLE where a blocking one reads
+     * past the end, and loops that wait for an end token would never see one.
+     */
+    private static JsonToken next(JsonParser p) throws IOException {
+        JsonToken t = p.nextToken();
+        if (t == null || t == JsonToken.NOT_AVAILABLE) {
+            throw new JsonEOFException(p, t, "the line ends inside its JSON");
+        }
+        return t;
+    }
+
+    /**
+     * True when the line is read to its end, so the parser is between root values again, ready for the next line;
+     * false when text follows the object (ignored, as it always was, but the parser may be inside it).
+     */
+    private static boolean readToEnd(JsonParser p, byte[] line, int to) {
+        try {
+            if (((ByteArrayFeeder) p.getNonBlockingInputFeeder()).needMoreInput()) {
+                return true; // the line ends with its object
+            }
+            int left = p.releaseBuffered(OutputStream.nullOutputStream()); // counts what is unread, reads nothing
+            for (int i = to - left; i < to; i++) {
+                if (!isSpace(line[i])) {
+                    return false;
+                }
+            }
+            return p.nextToken() == JsonToken.NOT_AVAILABLE; // takes the white space
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The next field's name, or null at the end of the object. */
+    private static String nextField(JsonParser p) throws IOException {
+        return next(p) == JsonToken.FIELD_NAME ? p.currentName() : null;
+    }
+
+    /** The message of the line's {@code error} field, read again with a parser of its own: this is rare. */
+    private String errorMessage(byte[] line, int from, int to) throws IOException {
+        try (JsonParser p = mapper.getFactory().createParser(line, from, to - from)) {
+            p.nextToken();
+            for (String field = p.nextFieldName(); field != null; field = p.nextFieldName()) {
+                p.nextToken();
+                if (field.equals("error")) {
+                    return errorMessage(mapper.readTree(p));
+                }
+                p.skipChildren();
+            }
+        }
+        throw new IOException("no error field on a second reading");
     }
 
     private static String errorMessage(JsonNode error) {

@@ -96,4 +96,58 @@ class AgentStreamDecoderTest {
         assertThatThrownBy(() -> decoder.decode(chunk, second, 4))
                 .isInstanceOf(AgentStreamException.class).hasMessageContaining("unexpected line 'data'");
     }
+
+    @Test
+    void eachLineStandsAloneWhateverTheLineBeforeLeftUnfinished() {
+        // one parser serves a thread line after line: a malformed or unfinished line must not leak into the next
+        String[] before = {"data: {oops", "{\"choices\":[{\"delta\":{\"content\":\"a\"}}", "data: {\"token\":\"x",
+                "data: 12", "data: nul", "{\"token\":\"t\"} trailing", "{\"token\":\"t\"}{\"token\":\"u\"}",
+                "{\"error\":{\"message\":\"m\"}}", "{\"something\":1}", "data: [1,", "data:",
+                "{\"token\":\"t\"}   ", "{\"token\":\"t\"} tr", "{\"token\":\"t\"} \u000b", "{\"token\":\"t\"}\t"};
+        for (String line : before) {
+            try {
+                decoder.decode(line);
+            } catch (AgentStreamException expected) {
+                // some of them fail the turn; what matters is the line after
+            }
+            assertThat(decoder.decode("data: {\"choices\":[{\"delta\":{\"content\":\"next\"}}]}")).as("after " + line)
+                    .isEqualTo(new Chunk("next", false));
+            assertThat(decoder.decode("{\"token\":\"and\"}")).as("after " + line).isEqualTo(new Chunk("and", false));
+        }
+    }
+
+    @Test
+    void trailingTextAfterTheObjectIsIgnoredAsBefore() {
+        assertThat(decoder.decode("{\"token\":\"t\"} trailing")).isEqualTo(new Chunk("t", false));
+        assertThat(decoder.decode("{\"token\":\"t\"}{\"token\":\"u\"}")).isEqualTo(new Chunk("t", false));
+    }
+
+    @Test
+    void decodersOnSeveralThreadsAtOnceReadTheirOwnLines() throws Exception {
+        int threads = 4;
+        int lines = 20_000;
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            var results = new java.util.ArrayList<java.util.concurrent.Future<Integer>>();
+            for (int t = 0; t < threads; t++) {
+                int id = t;
+                results.add(pool.submit(() -> {
+                    int ok = 0;
+                    for (int i = 0; i < lines; i++) {
+                        String text = id + ":" + i;
+                        if (decoder.decode("data: {\"choices\":[{\"delta\":{\"content\":\"" + text + "\"}}]}")
+                                .equals(new Chunk(text, false))) {
+                            ok++;
+                        }
+                    }
+                    return ok;
+                }));
+            }
+            for (var r : results) {
+                assertThat(r.get()).isEqualTo(lines);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }
