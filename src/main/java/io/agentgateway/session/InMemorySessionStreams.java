@@ -68,53 +68,75 @@ public class InMemorySessionStreams implements SessionStreams {
      * Kept frames, oldest first, with O(1) access by position (a growable ring). The ring is allocated at the first
      * frame: an idle session's socket should cost as little as can be. It shrinks again when a quarter full, so a
      * session trimmed to a smaller share does not keep the slots of its larger past (the soak saw 10 MiB of them).
+     * <p>
+     * A kept frame is its bytes and nothing more: the seqs are contiguous from the first, and the token ends sit in
+     * an array beside the bytes. Every token of every session stays here for the buffer's size, so each young
+     * collection copies them while they are young; an object a frame for the seq and the token end was as many
+     * objects again to copy. {@link Entry} is a view, made when read.
      */
     private static final class Frames {
-        private static final Entry[] NONE = new Entry[0];
-        private Entry[] ring = NONE;
+        private static final byte[][] NONE = new byte[0][];
+        private static final int[] NO_ENDS = new int[0];
+        private byte[][] utf8s = NONE;
+        private int[] tokenEnds = NO_ENDS;
+        private long firstSeq;
         private int head;
         private int size;
 
         void addLast(Entry e) {
-            if (size == ring.length) {
-                resize(Math.max(16, ring.length * 2));
+            if (size == 0) {
+                firstSeq = e.seq();
+            } else if (e.seq() != firstSeq + size) {
+                throw new IllegalStateException("Kept frames are contiguous: seq " + e.seq() + " after "
+                        + (firstSeq + size - 1));
             }
-            ring[(head + size++) % ring.length] = e;
+            if (size == utf8s.length) {
+                resize(Math.max(16, utf8s.length * 2));
+            }
+            int at = (head + size++) % utf8s.length;
+            utf8s[at] = e.utf8();
+            tokenEnds[at] = e.tokenEnd();
         }
 
         Entry removeFirst() {
-            Entry e = ring[head];
-            ring[head] = null;
-            head = (head + 1) % ring.length;
+            Entry e = get(0);
+            utf8s[head] = null;
+            head = (head + 1) % utf8s.length;
+            firstSeq++;
             size--;
             if (size == 0) {
                 head = 0;
             }
-            if (ring.length > 64 && size < ring.length / 4) {
-                resize(ring.length / 2);
+            if (utf8s.length > 64 && size < utf8s.length / 4) {
+                resize(utf8s.length / 2);
             }
             return e;
         }
 
         int capacity() {
-            return ring.length;
+            return utf8s.length;
         }
 
         private void resize(int length) {
-            Entry[] resized = new Entry[length];
+            byte[][] resized = new byte[length][];
+            int[] ends = new int[length];
             for (int i = 0; i < size; i++) {
-                resized[i] = ring[(head + i) % ring.length];
+                int at = (head + i) % utf8s.length;
+                resized[i] = utf8s[at];
+                ends[i] = tokenEnds[at];
             }
-            ring = resized;
+            utf8s = resized;
+            tokenEnds = ends;
             head = 0;
         }
 
         Entry get(int i) {
-            return ring[(head + i) % ring.length];
+            int at = (head + i) % utf8s.length;
+            return new Entry(firstSeq + i, utf8s[at], tokenEnds[at]);
         }
 
         Entry peekFirst() {
-            return size == 0 ? null : ring[head];
+            return size == 0 ? null : get(0);
         }
 
         int size() {
