@@ -14,7 +14,6 @@ import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
-import io.netty.handler.flush.FlushConsolidationHandler;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.impl.ConnectionBase;
@@ -39,8 +38,8 @@ import org.slf4j.LoggerFactory;
  *       visits it.</li>
  * </ol>
  * The handlers sit after the frame encoder, so the close frames they write are encoded. Vert.x's handlers (and
- * Camel's text/binary handlers on top) see only frames that passed. First in the pipeline, Netty's
- * {@link FlushConsolidationHandler} makes the frames written in one go of the event loop leave in one write.
+ * Camel's text/binary handlers on top) see only frames that passed. From the socket's first data frame on,
+ * {@link CoalescingFlush} is first in the pipeline ({@link CloseOnceFilter}).
  */
 public final class ProtocolStrictness {
 
@@ -122,12 +121,6 @@ public final class ProtocolStrictness {
         pipeline.addAfter("agw-ws-close-once", "agw-ws-decoder", decoder);
         pipeline.addAfter("agw-ws-decoder", "agw-ws-utf8", new Utf8FrameValidator(true));
         pipeline.addAfter("agw-ws-utf8", "agw-ws-guard", guard);
-        // Vert.x flushes each frame written outside the socket's own read: every token relayed from an agent's
-        // chunk cost a write system call of its own, and at full speed the event loop was mostly system calls.
-        // Netty's handler flushes once the event loop has done the work in hand (no timer), so the frames of one
-        // chunk, or of one drain, leave in one write; each token is still a frame of its own.
-        pipeline.addFirst("agw-ws-flush", new FlushConsolidationHandler(
-                FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
         sweep.watch(pipeline.channel().eventLoop(), guard);
         LOG.debug("Strict WebSocket pipeline: {}", pipeline.names());
     }
