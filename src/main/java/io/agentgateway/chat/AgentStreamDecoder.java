@@ -149,7 +149,7 @@ public final class AgentStreamDecoder {
         boolean emptyChoices = false;
         JsonToken content = null;
         String contentText = null;
-        JsonParser p = parser();
+        JsonParser p = parsers.get();
         boolean clean = false;
         try {
             ((ByteArrayFeeder) p.getNonBlockingInputFeeder()).feedInput(line, from, to);
@@ -244,10 +244,6 @@ public final class AgentStreamDecoder {
             return p.getText();
         }
         throw new AgentStreamException("Agent sent a malformed stream: expected a JSON object: '" + quote(line, from, to) + "'");
-    }
-
-    private JsonParser parser() {
-        return parsers.get();
     }
 
     private void discard(JsonParser p) {

@@ -135,8 +135,9 @@ public class InMemorySessionStreams implements SessionStreams {
             return new Entry(firstSeq + i, utf8s[at], tokenEnds[at]);
         }
 
-        Entry peekFirst() {
-            return size == 0 ? null : get(0);
+        /** The first kept frame's seq; only while not empty. */
+        long firstSeq() {
+            return firstSeq;
         }
 
         int size() {
@@ -191,7 +192,7 @@ public class InMemorySessionStreams implements SessionStreams {
         }
 
         long firstKept() {
-            return frames.isEmpty() ? nextSeq : frames.peekFirst().seq();
+            return frames.isEmpty() ? nextSeq : frames.firstSeq();
         }
     }
 
@@ -848,7 +849,7 @@ public class InMemorySessionStreams implements SessionStreams {
      */
     private void trim(Log log, long share) {
         while (log.keptBytes > share && !log.frames.isEmpty()
-                && (log.movedTo != null || log.frames.peekFirst().seq() <= log.delivered)) {
+                && (log.movedTo != null || log.frames.firstSeq() <= log.delivered)) {
             kept(log, -log.frames.removeFirst().bytes());
         }
     }

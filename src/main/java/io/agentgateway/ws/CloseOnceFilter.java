@@ -23,7 +23,7 @@ final class CloseOnceFilter extends ChannelOutboundHandlerAdapter {
     static final String FLUSH_HANDLER = "agw-ws-flush";
 
     private boolean closeSent;
-    private boolean consolidating;
+    private boolean flushHandlerAdded;
 
     boolean closeSent() {
         return closeSent;
@@ -38,8 +38,8 @@ final class CloseOnceFilter extends ChannelOutboundHandlerAdapter {
         }
         if (msg instanceof CloseWebSocketFrame) {
             closeSent = true;
-        } else if (!consolidating && (msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame)) {
-            consolidating = true;
+        } else if (!flushHandlerAdded && (msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame)) {
+            flushHandlerAdded = true;
             ctx.pipeline().addFirst(FLUSH_HANDLER, new CoalescingFlush());
         }
         ctx.write(msg, promise);

@@ -10,10 +10,11 @@ import io.netty.channel.ChannelPromise;
  * <p>
  * Vert.x flushes each frame written outside the socket's own read, so every token relayed from an agent's chunk was
  * a write system call of its own, and at full speed the event loop spent itself on them. Netty's
- * {@code FlushConsolidationHandler} holds every flush until the loop is through, the first one too: at 1,000 sessions
- * a lone token waited for the rest of the loop's pass (+0.2 ms at p50, docs/benchmarks.md). Here a lone token leaves
- * as it did, and a burst (one agent chunk's tokens, one drain) leaves in two writes. Each token is still a frame of
- * its own. A close or a disconnect flushes what is held first; past the write queue's high-water mark nothing is held.
+ * {@code FlushConsolidationHandler} holds every flush until the loop is through, the first one too, so a lone
+ * token waited for the rest of the loop's pass (by design; the benchmark's noise hid what that cost). Here a lone
+ * token leaves as it did, and a burst (one agent chunk's tokens, one drain) leaves in two writes. Each token is
+ * still a frame of its own. A close or a disconnect flushes what is held first; past the write queue's high-water
+ * mark nothing is held.
  */
 final class CoalescingFlush extends ChannelOutboundHandlerAdapter {
 
