@@ -153,11 +153,12 @@ public class GatewayConfiguration implements CamelConfiguration {
         StreamRegistry streams = new InMemoryStreamRegistry();
         GatewayMetrics metrics = MetricsBeans.install(context, streams::active,
                 settings.metricsRouteExclude());
-        SessionStreams sessionStreams = new InMemorySessionStreams(vertx, frames, settings.sessionBufferBytes(),
+        InMemorySessionStreams sessionStreams = new InMemorySessionStreams(vertx, frames, settings.sessionBufferBytes(),
                 settings.sessionBufferTotalBytes(),
                 settings.slowClientTimeout(), settings.sessionTtl(),
                 sessionId -> onRelease.forEach(l -> l.sessionExpired(sessionId)), store, sharing.alive(),
                 settings.mergedFrameBytes(), metrics::tokensMerged);
+        context.addService(new OnStop(sessionStreams::close)); // kept frames live off the heap: give them back
         sharing.startHeartbeat(vertx, sessionStreams);
         registry.bind("sessionRegistry", SessionRegistry.class, sessions);
         registry.bind("sessionStreams", SessionStreams.class, sessionStreams);
@@ -304,6 +305,20 @@ public class GatewayConfiguration implements CamelConfiguration {
         @Override
         protected void doStop() throws Exception {
             vertx.close().toCompletionStage().toCompletableFuture().get();
+        }
+    }
+
+    /** Runs something as the context stops, after the routes that use it. */
+    private static final class OnStop extends ServiceSupport {
+        private final Runnable stop;
+
+        OnStop(Runnable stop) {
+            this.stop = stop;
+        }
+
+        @Override
+        protected void doStop() {
+            stop.run();
         }
     }
 

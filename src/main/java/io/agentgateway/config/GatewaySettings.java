@@ -124,7 +124,7 @@ public record GatewaySettings(
 
     /**
      * Bytes of frames all sessions of this instance keep together: the configured MiB, or an eighth of the JVM's
-     * largest heap (-Xmx), since a kept frame costs the heap about twice its bytes.
+     * largest heap (-Xmx). They are kept in direct memory, up to twice their bytes, which the JVM caps at -Xmx too.
      */
     public long sessionBufferTotalBytes() {
         return sessionBufferTotalMb > 0 ? sessionBufferTotalMb * (1L << 20) : Runtime.getRuntime().maxMemory() / 8;

@@ -15,7 +15,9 @@ import java.util.function.Predicate;
 
 import io.agentgateway.common.ClientSocket;
 import io.agentgateway.common.ServerFrames;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,21 +44,23 @@ public class InMemorySessionStreams implements SessionStreams {
             "Answer interrupted: the gateway instance streaming it stopped; ask again";
 
     /**
-     * A kept frame, as the UTF-8 it is sent as (encoded once, not at each send, and no String kept beside it);
-     * {@code tokenEnd} as {@link ServerFrames#tokenTextEnd}: -1 unless it can be merged.
+     * A kept frame: where its UTF-8 (the bytes it is sent as, encoded once) sits in its session's {@link Frames}, a
+     * view made when read. {@code tokenEnd} as {@link ServerFrames#tokenTextEnd}: -1 unless it can be merged.
      */
-    private record Entry(long seq, byte[] utf8, int tokenEnd) {
-        static Entry of(long seq, String text) {
-            byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
-            return new Entry(seq, utf8, ServerFrames.tokenTextEnd(utf8));
-        }
+    private record Entry(long seq, Frames in, int pos, int bytes, int tokenEnd) {
 
-        int bytes() {
-            return utf8.length;
+        /** The frame's bytes, to send: an array of its own, as a socket may hold it after the ring moved on. */
+        byte[] utf8() {
+            return in.utf8(pos, bytes);
         }
 
         String text() {
-            return new String(utf8, StandardCharsets.UTF_8);
+            return new String(utf8(), StandardCharsets.UTF_8);
+        }
+
+        /** Copies the frame's bytes {@code from} to {@code to} into {@code dst} at {@code at}. */
+        void copy(int from, int to, byte[] dst, int at) {
+            in.copy(pos + from, to - from, dst, at);
         }
 
         boolean mergeable() {
@@ -65,74 +69,175 @@ public class InMemorySessionStreams implements SessionStreams {
     }
 
     /**
-     * Kept frames, oldest first, with O(1) access by position (a growable ring). The ring is allocated at the first
-     * frame: an idle session's socket should cost as little as can be. It shrinks again when a quarter full, so a
-     * session trimmed to a smaller share does not keep the slots of its larger past (the soak saw 10 MiB of them).
+     * Kept frames, oldest first, with O(1) access by position: their bytes one after the other in one growable ring
+     * of bytes off the Java heap, and each frame's position, length and token end in rings of ints beside it.
      * <p>
-     * A kept frame is its bytes and nothing more: the seqs are contiguous from the first, and the token ends sit in
-     * an array beside the bytes. Every token of every session stays here for the buffer's size, so each young
-     * collection copies them while they are young; an object a frame for the seq and the token end was as many
-     * objects again to copy. {@link Entry} is a view, made when read.
+     * Every token of every session stays here for the buffer's size, so on the heap they were what each young
+     * collection copied: at 1,000 sessions about 11 MB a pause, nearly all of its 10–40 ms (docs/benchmarks.md).
+     * Off the heap the collector never sees them: the ring is a pooled direct buffer (Netty's allocator, as the
+     * sockets' own buffers are), one small object per session on the heap, released when the session is forgotten,
+     * when it keeps nothing, and when it grows into or shrinks to another.
+     * <p>
+     * Both rings are allocated at the first frame (an idle session's socket should cost as little as can be) and
+     * shrink again when a quarter full, so a session trimmed to a smaller share does not keep the room of its larger
+     * past (the soak saw 10 MiB of slots).
      */
     private static final class Frames {
-        private static final byte[][] NONE = new byte[0][];
-        private static final int[] NO_ENDS = new int[0];
-        private byte[][] utf8s = NONE;
-        private int[] tokenEnds = NO_ENDS;
-        private long firstSeq;
-        private int head;
-        private int size;
+        private static final int MIN_BYTES = 256;
+        private static final int MIN_SLOTS = 16;
+        private static final int[] NO_INTS = new int[0];
 
-        void addLast(Entry e) {
+        /** null while nothing is kept */
+        private ByteBuf ring;
+        /** where in {@link #ring} the first frame's first byte is */
+        private int headByte;
+        private int usedBytes;
+        /** the first frame's position in the session's stream of bytes; positions wrap, only differences count */
+        private int firstPos;
+
+        private int[] starts = NO_INTS;
+        private int[] lengths = NO_INTS;
+        private int[] tokenEnds = NO_INTS;
+        private int headSlot;
+        private int size;
+        private long firstSeq;
+        /** the newest frame's bytes as they were appended, until {@link #forgetNewest}: sent without a copy */
+        private byte[] newest;
+
+        void addLast(long seq, byte[] utf8, int tokenEnd) {
             if (size == 0) {
-                firstSeq = e.seq();
-            } else if (e.seq() != firstSeq + size) {
-                throw new IllegalStateException("Kept frames are contiguous: seq " + e.seq() + " after "
+                firstSeq = seq;
+            } else if (seq != firstSeq + size) {
+                throw new IllegalStateException("Kept frames are contiguous: seq " + seq + " after "
                         + (firstSeq + size - 1));
             }
-            if (size == utf8s.length) {
-                resize(Math.max(16, utf8s.length * 2));
+            if (size == starts.length) {
+                resizeSlots(Math.max(MIN_SLOTS, starts.length * 2));
             }
-            int at = (head + size++) % utf8s.length;
-            utf8s[at] = e.utf8();
-            tokenEnds[at] = e.tokenEnd();
+            int room = ring == null ? 0 : ring.capacity();
+            if ((long) usedBytes + utf8.length > room || room == 0) {
+                resizeBytes((int) Math.min(Integer.MAX_VALUE - 8,
+                        Math.max((long) usedBytes + utf8.length, Math.max(MIN_BYTES, 2L * room))));
+            }
+            int pos = firstPos + usedBytes;
+            int to = index(pos);
+            int first = Math.min(utf8.length, ring.capacity() - to);
+            ring.setBytes(to, utf8, 0, first);
+            ring.setBytes(0, utf8, first, utf8.length - first);
+            usedBytes += utf8.length;
+            int slot = (headSlot + size++) % starts.length;
+            starts[slot] = pos;
+            lengths[slot] = utf8.length;
+            tokenEnds[slot] = tokenEnd;
+            newest = utf8;
         }
 
-        Entry removeFirst() {
-            Entry e = get(0);
-            utf8s[head] = null;
-            head = (head + 1) % utf8s.length;
+        /** Drops the oldest frame; returns its length in bytes. */
+        int removeFirst() {
+            int bytes = lengths[headSlot];
+            headSlot = (headSlot + 1) % starts.length;
             firstSeq++;
             size--;
+            headByte = (headByte + bytes) % ring.capacity();
+            usedBytes -= bytes;
+            firstPos += bytes;
             if (size == 0) {
-                head = 0;
+                headSlot = 0;
+                releaseBytes();
+            } else if (ring.capacity() > MIN_BYTES && usedBytes < ring.capacity() / 4) {
+                resizeBytes(ring.capacity() / 2);
             }
-            if (utf8s.length > 64 && size < utf8s.length / 4) {
-                resize(utf8s.length / 2);
+            if (starts.length > 4 * MIN_SLOTS && size < starts.length / 4) {
+                resizeSlots(starts.length / 2);
             }
-            return e;
+            return bytes;
         }
 
-        int capacity() {
-            return utf8s.length;
+        /** Drops every frame and gives the ring's memory back. */
+        void clear() {
+            size = 0;
+            headSlot = 0;
+            releaseBytes();
         }
 
-        private void resize(int length) {
-            byte[][] resized = new byte[length][];
-            int[] ends = new int[length];
-            for (int i = 0; i < size; i++) {
-                int at = (head + i) % utf8s.length;
-                resized[i] = utf8s[at];
-                ends[i] = tokenEnds[at];
+        private void releaseBytes() {
+            if (ring != null) {
+                ring.release();
+                ring = null;
             }
-            utf8s = resized;
-            tokenEnds = ends;
-            head = 0;
+            headByte = 0;
+            firstPos += usedBytes;
+            usedBytes = 0;
+            newest = null;
+        }
+
+        /** After this, a frame's bytes are read from the ring: the array it was appended from is not kept. */
+        void forgetNewest() {
+            newest = null;
         }
 
         Entry get(int i) {
-            int at = (head + i) % utf8s.length;
-            return new Entry(firstSeq + i, utf8s[at], tokenEnds[at]);
+            int slot = (headSlot + i) % starts.length;
+            return new Entry(firstSeq + i, this, starts[slot], lengths[slot], tokenEnds[slot]);
+        }
+
+        byte[] utf8(int pos, int bytes) {
+            if (newest != null && pos == starts[(headSlot + size - 1) % starts.length]) {
+                return newest;
+            }
+            byte[] utf8 = new byte[bytes];
+            copy(pos, bytes, utf8, 0);
+            return utf8;
+        }
+
+        void copy(int pos, int bytes, byte[] dst, int at) {
+            int from = index(pos);
+            int first = Math.min(bytes, ring.capacity() - from);
+            ring.getBytes(from, dst, at, first);
+            ring.getBytes(0, dst, at + first, bytes - first);
+        }
+
+        private int index(int pos) {
+            return (int) ((headByte + (long) (pos - firstPos)) % ring.capacity());
+        }
+
+        private void resizeBytes(int length) {
+            ByteBuf resized = PooledByteBufAllocator.DEFAULT.directBuffer(length, length);
+            if (usedBytes > 0) {
+                int from = index(firstPos);
+                int first = Math.min(usedBytes, ring.capacity() - from);
+                resized.setBytes(0, ring, from, first);
+                resized.setBytes(first, ring, 0, usedBytes - first);
+            }
+            if (ring != null) {
+                ring.release();
+            }
+            ring = resized;
+            headByte = 0;
+        }
+
+        private void resizeSlots(int length) {
+            int[] s = new int[length];
+            int[] l = new int[length];
+            int[] t = new int[length];
+            for (int i = 0; i < size; i++) {
+                int at = (headSlot + i) % starts.length;
+                s[i] = starts[at];
+                l[i] = lengths[at];
+                t[i] = tokenEnds[at];
+            }
+            starts = s;
+            lengths = l;
+            tokenEnds = t;
+            headSlot = 0;
+        }
+
+        int capacity() {
+            return starts.length;
+        }
+
+        int byteCapacity() {
+            return ring == null ? 0 : ring.capacity();
         }
 
         /** The first kept frame's seq; only while not empty. */
@@ -305,12 +410,19 @@ public class InMemorySessionStreams implements SessionStreams {
         log.known = true;
         trackAnswer(log, text);
         store.appended(log.sessionId, seq, text);
-        Entry entry = Entry.of(seq, text);
-        log.frames.addLast(entry);
-        kept(log, entry.bytes());
-        log.undeliveredBytes += entry.bytes();
+        int bytes = append(log, seq, text);
+        log.undeliveredBytes += bytes;
         pump(log);
+        log.frames.forgetNewest();
         evict(log);
+    }
+
+    /** Keeps a frame; returns its length in bytes. Holds the lock. */
+    private int append(Log log, long seq, String text) {
+        byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+        log.frames.addLast(seq, utf8, ServerFrames.tokenTextEnd(utf8));
+        kept(log, utf8.length);
+        return utf8.length;
     }
 
     private static void trackAnswer(Log log, String text) {
@@ -543,9 +655,7 @@ public class InMemorySessionStreams implements SessionStreams {
                         sessionId, log.nextSeq, snapshot.nextSeq());
                 return;
             }
-            while (!log.frames.isEmpty()) {
-                log.frames.removeFirst();
-            }
+            log.frames.clear();
             kept(log, -log.keptBytes);
             log.undeliveredBytes = 0;
             List<String> texts = snapshot.frames();
@@ -560,9 +670,7 @@ public class InMemorySessionStreams implements SessionStreams {
             for (int i = 0; i < texts.size(); i++) {
                 trackAnswer(log, texts.get(i)); // every frame: whether an answer is open is the last one's to say
                 if (i >= from) {
-                    Entry entry = Entry.of(firstSeq + i, texts.get(i));
-                    log.frames.addLast(entry);
-                    kept(log, entry.bytes());
+                    append(log, firstSeq + i, texts.get(i));
                 }
             }
             log.nextSeq = snapshot.nextSeq();
@@ -764,7 +872,7 @@ public class InMemorySessionStreams implements SessionStreams {
         long bytes = 0;
         for (int i = at; i <= last; i++) {
             Entry e = log.frames.get(i);
-            System.arraycopy(e.utf8(), from, text, filled, e.tokenEnd() - from);
+            e.copy(from, e.tokenEnd(), text, filled);
             filled += e.tokenEnd() - from;
             bytes += e.bytes();
         }
@@ -784,11 +892,12 @@ public class InMemorySessionStreams implements SessionStreams {
         long share = share();
         trim(log, share);
         while (log.producer != null && log.keptBytes > 2 * share && !log.frames.isEmpty()) {
-            Entry gone = log.frames.removeFirst();
-            kept(log, -gone.bytes());
-            if (gone.seq() > log.delivered) {
-                log.undeliveredBytes -= gone.bytes();
-                log.delivered = gone.seq();
+            long seq = log.frames.firstSeq();
+            int bytes = log.frames.removeFirst();
+            kept(log, -bytes);
+            if (seq > log.delivered) {
+                log.undeliveredBytes -= bytes;
+                log.delivered = seq;
                 if (log.socket != null) {
                     ClientSocket slow = log.socket;
                     log.socket = null;
@@ -814,6 +923,18 @@ public class InMemorySessionStreams implements SessionStreams {
         return Math.min(bufferBytes, Math.max(MIN_SHARE, part));
     }
 
+    /**
+     * Gives back the memory of every session's kept frames (off the heap, so not the collector's to free), once
+     * nothing appends any more: as the gateway stops.
+     */
+    public void close() {
+        for (Log log : logs.values()) {
+            synchronized (log) {
+                log.frames.clear();
+            }
+        }
+    }
+
     /** Bytes of frames all sessions keep together (for tests and metrics). */
     public long keptBytes() {
         return keptTotal.get();
@@ -821,23 +942,27 @@ public class InMemorySessionStreams implements SessionStreams {
 
     /** Slots of one session's ring of kept frames. */
     int ringCapacity(String sessionId) {
-        Log log = logs.get(sessionId);
-        if (log == null) {
-            return 0;
-        }
-        synchronized (log) {
-            return log.frames.capacity();
-        }
+        return (int) ofLog(sessionId, log -> log.frames.capacity());
+    }
+
+    /** Bytes of room in one session's ring of kept frames' bytes. */
+    int ringBytes(String sessionId) {
+        return (int) ofLog(sessionId, log -> log.frames.byteCapacity());
     }
 
     /** Bytes of frames one session keeps. */
     long keptBytes(String sessionId) {
+        return ofLog(sessionId, log -> log.keptBytes);
+    }
+
+    /** A figure of one session's log, read under its lock; 0 for a session not known here (for tests). */
+    private long ofLog(String sessionId, java.util.function.ToLongFunction<Log> figure) {
         Log log = logs.get(sessionId);
         if (log == null) {
             return 0;
         }
         synchronized (log) {
-            return log.keptBytes;
+            return figure.applyAsLong(log);
         }
     }
 
@@ -850,7 +975,7 @@ public class InMemorySessionStreams implements SessionStreams {
     private void trim(Log log, long share) {
         while (log.keptBytes > share && !log.frames.isEmpty()
                 && (log.movedTo != null || log.frames.firstSeq() <= log.delivered)) {
-            kept(log, -log.frames.removeFirst().bytes());
+            kept(log, -log.frames.removeFirst());
         }
     }
 
@@ -884,6 +1009,7 @@ public class InMemorySessionStreams implements SessionStreams {
                            && now - log.idleSince > ttlNanos) {
                     log.expired = true;
                     kept(log, -log.keptBytes);
+                    log.frames.clear();
                     ready = takeReadyWaiters(log);
                     expire = true;
                 }

@@ -54,6 +54,7 @@ class HandoversTest {
 
     @AfterEach
     void close() {
+        instances.values().forEach(i -> i.streams.close());
         vertx.close();
     }
 

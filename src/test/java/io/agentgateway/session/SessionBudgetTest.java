@@ -34,6 +34,7 @@ class SessionBudgetTest {
 
     @AfterEach
     void closeVertx() {
+        streams.close();
         vertx.close();
     }
 
@@ -65,6 +66,7 @@ class SessionBudgetTest {
         long before = kept("idle");
         assertThat(before).isGreaterThan(150 * 1024);
         assertThat(streams.ringCapacity("idle")).isGreaterThanOrEqualTo(128);
+        assertThat(streams.ringBytes("idle")).isGreaterThanOrEqualTo((int) before);
         for (int i = 0; i < 15; i++) {
             reading("busy" + i);
             appendKiB("busy" + i, 40);
@@ -74,8 +76,9 @@ class SessionBudgetTest {
             assertThat(kept("idle")).isLessThanOrEqualTo(16 * 1024);
             assertThat(streams.keptBytes()).isLessThanOrEqualTo(TOTAL);
         });
-        // and its ring of slots shrank with it
+        // and its rings of slots and of bytes shrank with it
         assertThat(streams.ringCapacity("idle")).isLessThanOrEqualTo(64);
+        assertThat(streams.ringBytes("idle")).isLessThanOrEqualTo(4 * 16 * 1024);
     }
 
     @Test

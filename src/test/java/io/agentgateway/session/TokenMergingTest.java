@@ -28,12 +28,20 @@ class TokenMergingTest {
 
     @AfterEach
     void closeVertx() {
+        made.forEach(InMemorySessionStreams::close);
         vertx.close();
     }
 
+    private final java.util.List<InMemorySessionStreams> made = new java.util.ArrayList<>();
+
+    private InMemorySessionStreams track(InMemorySessionStreams s) {
+        made.add(s);
+        return s;
+    }
+
     private InMemorySessionStreams streams(int mergedFrameBytes) {
-        return new InMemorySessionStreams(vertx, frames, 1 << 20, 1L << 30, Duration.ofSeconds(30), Duration.ofMinutes(5),
-                id -> { }, StreamStore.NONE, instance -> true, mergedFrameBytes, merged::add);
+        return track(new InMemorySessionStreams(vertx, frames, 1 << 20, 1L << 30, Duration.ofSeconds(30), Duration.ofMinutes(5),
+                id -> { }, StreamStore.NONE, instance -> true, mergedFrameBytes, merged::add));
     }
 
     /** A socket reading the session's live frames. */
