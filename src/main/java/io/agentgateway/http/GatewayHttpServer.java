@@ -117,7 +117,7 @@ public class GatewayHttpServer extends VertxPlatformHttpServer {
         if (eventLoops > 1) {
             deploy(options, handler, eventLoops - 1);
         }
-        LOG.info("agent-gateway listening on {}:{} ({} event loops)", host, first.actualPort(), eventLoops);
+        LOG.info("agent-gateway listening on {}:{} ({} event loops)", host, actualPort, eventLoops);
     }
 
     /** Deploys {@code instances} servers, each on an event loop of its own; returns one of them. */

@@ -25,6 +25,7 @@ import io.agentgateway.bench.Paired.Side;
  *
  * <pre>
  * java -jar bench/target/agent-gateway-bench.jar [--java PATH] [--pairs N] [--only a,b,...] [--smoke] [--out FILE]
+ *     [--warmups N]
  * </pre>
  */
 public final class Bench {
@@ -42,6 +43,8 @@ public final class Bench {
     private final boolean smoke;
     private final int pairs;
     private final Set<String> only;
+    /** rounds of the latency scenario's load before the measured one: one by default; more lets the JIT finish */
+    private final int warmups;
     /** JVM options of every process under test: a smoke run starts them with C1 only, for a quicker start. */
     private final List<String> jvmOptions;
     private final Path gatewayJar = Path.of("target/agent-gateway.jar");
@@ -53,8 +56,9 @@ public final class Bench {
     private boolean failed;
     private int agentPort;
 
-    private Bench(String java, boolean smoke, int pairs, Set<String> only) throws Exception {
+    private Bench(String java, boolean smoke, int pairs, Set<String> only, int warmups) throws Exception {
         this.java = java;
+        this.warmups = warmups;
         this.smoke = smoke;
         this.pairs = pairs;
         this.only = only;
@@ -66,6 +70,7 @@ public final class Bench {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         boolean smoke = false;
         Integer pairs = null;
+        int warmups = 1;
         Path out = null;
         Set<String> only = new LinkedHashSet<>();
         for (int i = 0; i < args.length; i++) {
@@ -73,6 +78,7 @@ public final class Bench {
                 case "--java" -> java = args[++i];
                 case "--smoke" -> smoke = true;
                 case "--pairs" -> pairs = Integer.parseInt(args[++i]);
+                case "--warmups" -> warmups = Integer.parseInt(args[++i]);
                 case "--out" -> out = Path.of(args[++i]);
                 case "--only" -> {
                     for (String s : args[++i].split(",")) {
@@ -88,8 +94,11 @@ public final class Bench {
         if (pairs != null && pairs < 1) {
             throw new IllegalArgumentException("--pairs must be at least 1");
         }
+        if (warmups < 1) {
+            throw new IllegalArgumentException("--warmups must be at least 1");
+        }
         // a smoke run checks that every scenario works, not how fast: one pair unless asked
-        Bench bench = new Bench(java, smoke, pairs != null ? pairs : smoke ? 1 : 3, only);
+        Bench bench = new Bench(java, smoke, pairs != null ? pairs : smoke ? 1 : 3, only, warmups);
         String report = bench.run();
         System.out.println(report);
         if (out != null) {
@@ -297,14 +306,16 @@ public final class Bench {
     }
 
     /**
-     * Every session asks for {@code tokensEach} tokens at {@code perSecond}, starts spread over a ramp, once to warm
-     * up and once measured: the token delay's {@code p50}, {@code p99} and {@code max} in ms.
+     * Every session asks for {@code tokensEach} tokens at {@code perSecond}, starts spread over a ramp, to warm up
+     * ({@code --warmups} times) and once measured: the token delay's {@code p50}, {@code p99} and {@code max} in ms.
      */
     private Figures paced(Target t, String run, int sessions, int tokensEach, double perSecond) throws Exception {
         try (LoadClient load = new LoadClient(sessions)) {
             load.open(t.port, sessions, run);
             long ramp = smoke ? 200 : 1000;
-            load.stream(tokensEach, perSecond, ramp, deadline());
+            for (int w = warmups; w > 0; w--) {
+                load.stream(tokensEach, perSecond, ramp, deadline());
+            }
             double secs = load.stream(tokensEach, perSecond, ramp, deadline());
             if (!streamed(t, run, load, secs)) {
                 return new Figures();
