@@ -55,6 +55,13 @@ public interface GatewayMetrics {
     /** Token frames waiting for a slow socket went out as one frame: {@code frames} of them. */
     void tokensMerged(int frames);
 
+    /**
+     * Where to read the sessions' kept frames from, as gauges: the bytes of frames kept, and the memory their rings
+     * hold (off the heap, so no heap figure shows it). Recording nothing unless overridden.
+     */
+    default void keptFrames(java.util.function.LongSupplier keptBytes, java.util.function.LongSupplier heldBytes) {
+    }
+
     /** Records nothing: for unit tests and for wiring that does not care. */
     GatewayMetrics NONE = new GatewayMetrics() {
         @Override

@@ -159,6 +159,7 @@ public class GatewayConfiguration implements CamelConfiguration {
                 sessionId -> onRelease.forEach(l -> l.sessionExpired(sessionId)), store, sharing.alive(),
                 settings.mergedFrameBytes(), metrics::tokensMerged);
         context.addService(new OnStop(sessionStreams::close)); // kept frames live off the heap: give them back
+        metrics.keptFrames(sessionStreams::keptBytes, sessionStreams::ringBytes);
         sharing.startHeartbeat(vertx, sessionStreams);
         registry.bind("sessionRegistry", SessionRegistry.class, sessions);
         registry.bind("sessionStreams", SessionStreams.class, sessionStreams);

@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 
 import io.agentgateway.common.GatewayMetrics;
 import io.micrometer.core.instrument.Counter;
@@ -125,6 +126,20 @@ public final class MicrometerGatewayMetrics implements GatewayMetrics {
     @Override
     public void resumed(boolean recovered) {
         (recovered ? resumedRecovered : resumedLost).increment();
+    }
+
+    @Override
+    public void keptFrames(LongSupplier keptBytes, LongSupplier heldBytes) {
+        Gauge.builder("gateway.session.frames.kept", keptBytes, LongSupplier::getAsLong)
+                .description("Bytes of frames the sessions on this instance keep for resume")
+                .baseUnit("bytes")
+                .strongReference(true)
+                .register(registry);
+        Gauge.builder("gateway.session.frames.memory", heldBytes, LongSupplier::getAsLong)
+                .description("Direct (off-heap) memory the rings of kept frames hold, up to twice what they keep")
+                .baseUnit("bytes")
+                .strongReference(true)
+                .register(registry);
     }
 
     @Override

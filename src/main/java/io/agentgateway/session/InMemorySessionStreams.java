@@ -84,6 +84,8 @@ public class InMemorySessionStreams implements SessionStreams {
      */
     private static final class Frames {
         private static final int MIN_BYTES = 256;
+        /** the memory every session's ring holds, for the gauge */
+        private final AtomicLong held;
         private static final int MIN_SLOTS = 16;
         private static final int[] NO_INTS = new int[0];
 
@@ -103,6 +105,10 @@ public class InMemorySessionStreams implements SessionStreams {
         private long firstSeq;
         /** the newest frame's bytes as they were appended, until {@link #forgetNewest}: sent without a copy */
         private byte[] newest;
+
+        Frames(AtomicLong held) {
+            this.held = held;
+        }
 
         void addLast(long seq, byte[] utf8, int tokenEnd) {
             if (size == 0) {
@@ -162,6 +168,7 @@ public class InMemorySessionStreams implements SessionStreams {
 
         private void releaseBytes() {
             if (ring != null) {
+                held.addAndGet(-ring.capacity());
                 ring.release();
                 ring = null;
             }
@@ -209,6 +216,7 @@ public class InMemorySessionStreams implements SessionStreams {
                 resized.setBytes(0, ring, from, first);
                 resized.setBytes(first, ring, 0, usedBytes - first);
             }
+            held.addAndGet(length - (ring == null ? 0 : ring.capacity()));
             if (ring != null) {
                 ring.release();
             }
@@ -257,7 +265,7 @@ public class InMemorySessionStreams implements SessionStreams {
     /** One session's stream; every field guarded by the log itself. */
     private static final class Log {
         final String sessionId;
-        final Frames frames = new Frames();
+        final Frames frames;
         long nextSeq;
         long keptBytes;
         long undeliveredBytes;
@@ -291,8 +299,9 @@ public class InMemorySessionStreams implements SessionStreams {
         /** producers to tell when undelivered frames no longer fill the buffer ({@link #onCapacity}); null if none */
         List<Runnable> roomWaiters;
 
-        Log(String sessionId, long now) {
+        Log(String sessionId, long now, AtomicLong held) {
             this.sessionId = sessionId;
+            this.frames = new Frames(held);
             this.idleSince = now;
         }
 
@@ -310,6 +319,8 @@ public class InMemorySessionStreams implements SessionStreams {
     private final long totalBytes;
     /** the sum of every log's keptBytes */
     private final AtomicLong keptTotal = new AtomicLong();
+    /** the memory all logs' rings of kept frames hold */
+    private final AtomicLong ringBytesTotal = new AtomicLong();
     private final long slowClientNanos;
     private final long ttlNanos;
     private final Consumer<String> onExpired;
@@ -351,7 +362,7 @@ public class InMemorySessionStreams implements SessionStreams {
 
     private Log log(String sessionId) {
         while (true) {
-            Log log = logs.computeIfAbsent(sessionId, id -> new Log(id, System.nanoTime()));
+            Log log = logs.computeIfAbsent(sessionId, id -> new Log(id, System.nanoTime(), ringBytesTotal));
             synchronized (log) {
                 if (!log.expired) {
                     return log;
@@ -938,6 +949,11 @@ public class InMemorySessionStreams implements SessionStreams {
     /** Bytes of frames all sessions keep together (for tests and metrics). */
     public long keptBytes() {
         return keptTotal.get();
+    }
+
+    /** Direct memory all sessions' rings of kept frames hold (for tests and metrics). */
+    public long ringBytes() {
+        return ringBytesTotal.get();
     }
 
     /** Slots of one session's ring of kept frames. */

@@ -78,7 +78,9 @@ class MetricsIT extends GatewayWithAgent {
                 {"gateway_resumes_total", "recovered", "true"},
                 {"gateway_resumes_total", "recovered", "false"},
                 {"gateway_merged_frames_total"},
-                {"gateway_merged_tokens_total"}}) {
+                {"gateway_merged_tokens_total"},
+                {"gateway_session_frames_kept_bytes"},
+                {"gateway_session_frames_memory_bytes"}}) {
             String[] labels = java.util.Arrays.copyOfRange(series, 1, series.length);
             assertThat(metrics.find(series[0], labels)).as(String.join(" ", series)).hasSize(1);
         }
@@ -127,6 +129,10 @@ class MetricsIT extends GatewayWithAgent {
         assertThat(delta(before, after, "gateway_tokens_total")).isEqualTo(5);
         assertThat(delta(before, after, "gateway_time_to_first_token_seconds_count")).isEqualTo(1);
         assertThat(delta(before, after, "gateway_inter_token_seconds_count")).isEqualTo(4);
+        // the answer's frames stay kept for resume, in a ring at least their size
+        assertThat(after.value("gateway_session_frames_kept_bytes")).isPositive();
+        assertThat(after.value("gateway_session_frames_memory_bytes"))
+                .isGreaterThanOrEqualTo(after.value("gateway_session_frames_kept_bytes"));
         assertThat(delta(before, after, "gateway_time_to_first_token_seconds_sum")).isGreaterThanOrEqualTo(0.3);
         assertThat(delta(before, after, "gateway_time_to_first_token_seconds_bucket", "le", "0.25")).isZero();
         assertThat(delta(before, after, "gateway_time_to_first_token_seconds_bucket", "le", "+Inf")).isEqualTo(1);

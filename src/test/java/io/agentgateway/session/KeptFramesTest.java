@@ -13,6 +13,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * A session's kept frames live one after the other in one ring of bytes that wraps, grows and shrinks: whatever it
@@ -103,6 +104,31 @@ class KeptFramesTest {
         assertThat(streams.keptBytes("s")).isLessThanOrEqualTo(16 * 1024);
         assertThat(streams.ringBytes("s")).isLessThanOrEqualTo(4 * 16 * 1024);
         assertThat(reader.sent).containsExactlyElementsOf(appended);
+    }
+
+    @Test
+    void aSessionForgottenGivesItsRingBack() {
+        InMemorySessionStreams shortLived = new InMemorySessionStreams(vertx, frames, BUFFER, TOTAL,
+                Duration.ofSeconds(30), Duration.ofMillis(100), id -> { }, StreamStore.NONE, i -> true, 65536, n -> { });
+        try {
+            RecordingSocket reader = new RecordingSocket("gone");
+            shortLived.attach(reader, OptionalLong.empty());
+            for (int i = 0; i < 50; i++) {
+                shortLived.append("gone", seq -> frames.token("token ", false, seq));
+            }
+            assertThat(shortLived.ringBytes()).isEqualTo(shortLived.ringBytes("gone")).isPositive();
+            shortLived.detach(reader);
+            // nobody holds it for its TTL: the sweep (once a second) forgets it, and its ring's memory goes back
+            await().atMost(Duration.ofSeconds(5)).until(() -> shortLived.ringBytes() == 0);
+            assertThat(shortLived.keptBytes()).isZero();
+
+            shortLived.attach(new RecordingSocket("closed"), OptionalLong.empty());
+            shortLived.append("closed", seq -> frames.token("token ", false, seq));
+            assertThat(shortLived.ringBytes()).isPositive();
+        } finally {
+            shortLived.close();
+        }
+        assertThat(shortLived.ringBytes()).isZero(); // and closing gives back the rest
     }
 
     private void sharingWithOthers() {
