@@ -1,5 +1,7 @@
 package io.agentgateway.common;
 
+import java.util.function.LongSupplier;
+
 /**
  * What the gateway counts and times, as the features see it: they call this, and only the wiring knows how it is
  * recorded (Micrometer, served as Prometheus text at {@code GET /metrics}). Calls must be cheap: {@link #token} runs
@@ -59,7 +61,7 @@ public interface GatewayMetrics {
      * Where to read the sessions' kept frames from, as gauges: the bytes of frames kept, and the memory their rings
      * hold (off the heap, so no heap figure shows it). Recording nothing unless overridden.
      */
-    default void keptFrames(java.util.function.LongSupplier keptBytes, java.util.function.LongSupplier heldBytes) {
+    default void keptFrames(LongSupplier keptBytes, LongSupplier heldBytes) {
     }
 
     /** Records nothing: for unit tests and for wiring that does not care. */

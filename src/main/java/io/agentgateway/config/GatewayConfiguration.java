@@ -4,6 +4,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentgateway.auth.HandshakeGuard;
@@ -124,7 +126,8 @@ public class GatewayConfiguration implements CamelConfiguration {
                         Pools.onDemand(threads, 0, maxConcurrency, IDLE_WORKER_KEPT))
                 .init().vertx();
         registry.bind("vertx", Vertx.class, vertx);
-        context.addService(new VertxCloser(vertx));
+        // closed after the server that uses it has stopped
+        context.addService(new OnStop(() -> vertx.close().toCompletionStage().toCompletableFuture().get()));
         if (settings.nativeTrim()) {
             NativeMemoryTrim.install(context, vertx);
         }
@@ -295,31 +298,22 @@ public class GatewayConfiguration implements CamelConfiguration {
         }
     }
 
-    /** Closes the shared Vert.x after the server that uses it has stopped. */
-    private static final class VertxCloser extends ServiceSupport {
-        private final Vertx vertx;
 
-        VertxCloser(Vertx vertx) {
-            this.vertx = vertx;
+    /** Runs something as the context stops, after the routes and the services added after it. */
+    private static final class OnStop extends ServiceSupport {
+        private final Callable<?> stop;
+
+        OnStop(Callable<?> stop) {
+            this.stop = stop;
+        }
+
+        OnStop(Runnable stop) {
+            this(Executors.callable(stop));
         }
 
         @Override
         protected void doStop() throws Exception {
-            vertx.close().toCompletionStage().toCompletableFuture().get();
-        }
-    }
-
-    /** Runs something as the context stops, after the routes that use it. */
-    private static final class OnStop extends ServiceSupport {
-        private final Runnable stop;
-
-        OnStop(Runnable stop) {
-            this.stop = stop;
-        }
-
-        @Override
-        protected void doStop() {
-            stop.run();
+            stop.call();
         }
     }
 
