@@ -1,5 +1,7 @@
 package io.agentgateway.chat;
 
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import io.vertx.core.AsyncResult;
@@ -27,9 +29,12 @@ import org.apache.camel.Exchange;
  * agent's answer).</li>
  * <li><b>Silence.</b> One timer per idle period, not per chunk: when it fires it checks the time of the last byte and
  * sleeps again for the rest, or fails the call with {@link AgentSilenceException}.</li>
- * <li><b>Ends.</b> The exchange completes exactly once: the body's end or the agent's {@code done} (normally), a
- * failure, silence, or the turn's end ({@link #abort()}, and a token the turn no longer takes); then the route goes on
- * (the turn's completion, or its error final).</li>
+ * <li><b>Ends.</b> The stream ends exactly once: the body's end or the agent's {@code done} (normally), a
+ * failure, silence, or the turn's end ({@link #abort()}, and a token the turn no longer takes). With a
+ * {@link AgentStreamEnd} ({@code streamEnd}), the exchange completes when the agent's answer begins (a 2xx status) and
+ * the end goes there; before that, and without one, the end completes the exchange and the route goes on (the turn's
+ * completion, or its error final). Either way, a failure before the answer begins (refused, timed out, a non-2xx
+ * status) is the exchange's, for the calling route's error handling.</li>
  * <li><b>Aborting.</b> Cutting the call off resets the request: on HTTP/1.1 a response under way closes the
  * connection, so the agent sees it at once. After the agent's {@code done} the rest of the body is left to end by
  * itself, for the connection to be reused, but for one idle period at most.</li>
@@ -43,13 +48,17 @@ final class AgentStream implements AgentCall {
     private final AgentStreamEndpoint.Options options;
     private final AgentStreamDecoder decoder;
     private final Turn turn;
-    private final Exchange exchange;
-    private final AsyncCallback callback;
+    private final AgentStreamEnd streamEnd;
     private final AgentStreamLines lines;
     private final long idleNanos;
 
     // all below: on context only
     private Context context;
+    /** the call's exchange and its callback until the exchange completes: at the answer's start or at the end */
+    private Exchange exchange;
+    private AsyncCallback callback;
+    /** the exchange's properties, for the end's exchange, once it completed early */
+    private Map<String, Object> properties;
     private Buffer body;
     private HttpClientRequest request;
     private HttpClientResponse response;
@@ -66,11 +75,12 @@ final class AgentStream implements AgentCall {
     private long timerId = -1;
 
     AgentStream(HttpClient client, AgentStreamEndpoint.Options options, AgentStreamDecoder decoder, Turn turn,
-                Exchange exchange, AsyncCallback callback) {
+                AgentStreamEnd streamEnd, Exchange exchange, AsyncCallback callback) {
         this.client = client;
         this.options = options;
         this.decoder = decoder;
         this.turn = turn;
+        this.streamEnd = streamEnd;
         this.exchange = exchange;
         this.callback = callback;
         this.lines = new AgentStreamLines(options.maxLineBytes());
@@ -129,6 +139,21 @@ final class AgentStream implements AgentCall {
         }
         resp.handler(this::chunk);
         resp.endHandler(v -> bodyEnded());
+        if (streamEnd != null) {
+            completeExchangeEarly();
+        }
+    }
+
+    /**
+     * The answer has begun: the exchange completes now and the route goes on (it finds the turn still streaming), so
+     * that nothing of the route's state lives as long as the answer; the end goes to {@link #streamEnd}.
+     */
+    private void completeExchangeEarly() {
+        properties = new HashMap<>(exchange.getProperties());
+        AsyncCallback done = callback;
+        exchange = null;
+        callback = null;
+        done.done(false);
     }
 
     private void chunk(Buffer buffer) {
@@ -269,10 +294,20 @@ final class AgentStream implements AgentCall {
         if (!draining) {
             cancelTimer();
         }
+        turn.callEnded(this); // before the end is told: the turn's completion finds no call streaming
+        if (callback == null) {
+            Map<String, Object> props = properties;
+            properties = null;
+            streamEnd.report(props, failure, turn);
+            return;
+        }
         if (failure != null) {
             exchange.setException(failure);
         }
-        callback.done(false);
+        AsyncCallback done = callback;
+        exchange = null;
+        callback = null;
+        done.done(false);
     }
 
     /** The turn ended (cancel, disconnect): from any thread. */

@@ -16,7 +16,9 @@ import org.apache.camel.util.URISupport;
  * <p>
  * Options (in the endpoint URI, e.g. from routes/agent-http.yaml): {@code connectTimeout} and {@code idleTimeout} in
  * ms (silence before the answer starts or between chunks), {@code maxConnections} to the agent, {@code maxLineBytes}
- * and {@code keepAliveTimeout} in seconds. Any other query parameter is part of the agent's URL, as with camel-http.
+ * and {@code keepAliveTimeout} in seconds, and {@code streamEnd}: an endpoint URI that takes the stream's end once the
+ * answer is under way (see {@link AgentStreamProducer}). Any other query parameter is part of the agent's URL, as with
+ * camel-http.
  * The Vert.x instance is the registry's {@code vertx} unless one is given.
  */
 public class AgentStreamComponent extends DefaultComponent {
@@ -40,13 +42,14 @@ public class AgentStreamComponent extends DefaultComponent {
                 getAndRemoveParameter(parameters, "maxConnections", Integer.class, 1000),
                 getAndRemoveParameter(parameters, "maxLineBytes", Integer.class, 1024 * 1024),
                 getAndRemoveParameter(parameters, "keepAliveTimeout", Integer.class, 2));
+        String streamEnd = getAndRemoveParameter(parameters, "streamEnd", String.class);
         // what is left belongs to the agent's own URL (e.g. ?api-version=...)
         String agentUrl = remaining;
         if (!parameters.isEmpty()) {
             agentUrl += "?" + URISupport.createQueryString(new LinkedHashMap<>(parameters));
             parameters.clear();
         }
-        return new AgentStreamEndpoint(uri, this, agentUrl, options);
+        return new AgentStreamEndpoint(uri, this, agentUrl, options, streamEnd);
     }
 
     Vertx vertx() {

@@ -27,14 +27,19 @@ public class AgentStreamEndpoint extends DefaultEndpoint {
 
     private final String agentUrl;
     private final Options options;
+    /** where the stream's end goes once the answer is under way; null: the exchange lasts the whole stream */
+    private final String streamEndUri;
+    private volatile AgentStreamEnd streamEnd;
     private volatile HttpClient client;
     /** an event loop for calls made from no event loop (a call from a socket runs on that socket's loop) */
     private volatile Context fallbackContext;
 
-    AgentStreamEndpoint(String uri, AgentStreamComponent component, String agentUrl, Options options) {
+    AgentStreamEndpoint(String uri, AgentStreamComponent component, String agentUrl, Options options,
+                        String streamEndUri) {
         super(uri, component);
         this.agentUrl = agentUrl;
         this.options = options;
+        this.streamEndUri = streamEndUri;
     }
 
     @Override
@@ -62,6 +67,11 @@ public class AgentStreamEndpoint extends DefaultEndpoint {
         return fallbackContext;
     }
 
+    /** Null when the exchange lasts the whole stream (no {@code streamEnd} option). */
+    AgentStreamEnd streamEnd() {
+        return streamEnd;
+    }
+
     @Override
     public Producer createProducer() {
         return new AgentStreamProducer(this, new AgentStreamDecoder(getComponent().mapper()));
@@ -85,6 +95,11 @@ public class AgentStreamEndpoint extends DefaultEndpoint {
                         .setDecompressionSupported(false),
                 new PoolOptions().setHttp1MaxSize(options.maxConnections()));
         fallbackContext = vertx.getOrCreateContext();
+        if (streamEndUri != null) {
+            AgentStreamEnd end = new AgentStreamEnd(getCamelContext().getEndpoint(streamEndUri));
+            end.start();
+            streamEnd = end;
+        }
     }
 
     @Override
@@ -93,6 +108,11 @@ public class AgentStreamEndpoint extends DefaultEndpoint {
         client = null;
         if (c != null) {
             c.close();
+        }
+        AgentStreamEnd end = streamEnd;
+        streamEnd = null;
+        if (end != null) {
+            end.stop();
         }
         super.doStop();
     }

@@ -18,7 +18,10 @@ import org.apache.camel.support.DefaultAsyncProducer;
 /**
  * Sends the exchange's body to the agent and relays the answer into the exchange's {@link Turn}
  * ({@link GatewayHeaders#TURN}) as it streams, holding no thread: {@link #process(Exchange, AsyncCallback)} returns at
- * once and the exchange completes when the stream ends, fails, falls silent or the turn ends (see {@link AgentStream}).
+ * once and the exchange completes when the stream ends, fails, falls silent or the turn ends, or, with the endpoint's
+ * {@code streamEnd} option, as soon as the agent's answer begins, its end then sent to that endpoint as an exchange of
+ * its own (see {@link AgentStream}, {@link AgentStreamEnd}). The turn knows its call is streaming
+ * ({@link Turn#isStreaming()}) until the end is told.
  * <p>
  * The call runs on the event loop of the client's socket ({@link GatewayHeaders#SOCKET}) when there is one. Vert.x's
  * pool prefers, and opens, agent connections on the caller's event loop, so an agent's bytes usually arrive on the
@@ -64,7 +67,8 @@ final class AgentStreamProducer extends DefaultAsyncProducer {
             callback.done(true);
             return true;
         }
-        AgentStream stream = new AgentStream(client, endpoint.options(), decoder, turn, exchange, callback);
+        AgentStream stream = new AgentStream(client, endpoint.options(), decoder, turn, endpoint.streamEnd(), exchange,
+                callback);
         ClientSocket socket = exchange.getProperty(GatewayHeaders.SOCKET, ClientSocket.class);
         Executor loop = socket != null ? socket.eventLoop() : Runnable::run;
         loop.execute(() -> {

@@ -78,6 +78,10 @@ public class TurnControl implements SessionListener {
             throw new FrameRejected("This connection does not hold session " + socket.sessionId()
                                     + " (refused or taken over): reconnect and send the message again");
         }
+        if (exchange.getContext().isStopping()) {
+            // the answers streaming here are being let end (AnswerDrain); a new one would be cut off
+            throw new FrameRejected("This gateway instance is stopping: reconnect and send the message again");
+        }
         if (streams.active() >= limits.maxStreams()) {
             throw new FrameRejected("Gateway busy: too many answers streaming, try again shortly");
         }
@@ -109,13 +113,33 @@ public class TurnControl implements SessionListener {
         exchange.setProperty(GatewayHeaders.TURN, turn);
     }
 
-    /** The agent's stream ended (the agent call completed): the turn ends normally, unless it has ended already. */
+    /**
+     * The agent call completed: the turn ends normally, unless it has ended already or its answer is still streaming
+     * (agent-stream with {@code streamEnd} completes the call when the answer begins; its end comes to
+     * {@link #streamEnded}).
+     */
     @Handler
     public void complete(Exchange exchange) {
         Turn turn = exchange.getProperty(GatewayHeaders.TURN, Turn.class);
-        if (turn != null) {
+        if (turn != null && !turn.isStreaming()) {
             turn.complete();
         }
+    }
+
+    /**
+     * An answer's stream ended after it began (the chat-stream-end step): normally, and the turn completes, or with a
+     * failure, thrown here so that the route's error policy reports it as it does a failure before the answer began.
+     */
+    @Handler
+    public void streamEnded(Exchange exchange) throws Exception {
+        Throwable failure = exchange.getProperty(GatewayHeaders.AGENT_STREAM_FAILURE, Throwable.class);
+        if (failure instanceof Exception e) {
+            throw e;
+        }
+        if (failure instanceof Error e) {
+            throw e;
+        }
+        complete(exchange);
     }
 
     /** The socket is its session's registered one here, or the session moved on from here (frames forward). */

@@ -70,6 +70,12 @@ public final class GatewayHeaders {
     /** Exchange property: the chat turn being streamed ({@code chat.Turn}). */
     public static final String TURN = "GatewayTurn";
 
+    /**
+     * Exchange property: on the exchange that {@code agent-stream} sends to its {@code streamEnd} endpoint, the failure
+     * that ended the stream after the answer began (absent when it ended normally).
+     */
+    public static final String AGENT_STREAM_FAILURE = "GatewayAgentStreamFailure";
+
     private GatewayHeaders() {
     }
 }

@@ -14,6 +14,7 @@ import io.agentgateway.auth.TokenVerifier;
 import io.agentgateway.chat.AgentFailures;
 import io.agentgateway.chat.AgentRequestBuilder;
 import io.agentgateway.chat.AgentStreamComponent;
+import io.agentgateway.chat.AnswerDrain;
 import io.agentgateway.chat.AnswerLimits;
 import io.agentgateway.chat.ChatJobBuilder;
 import io.agentgateway.chat.ChatReplies;
@@ -187,6 +188,8 @@ public class GatewayConfiguration implements CamelConfiguration {
         registry.bind("chatJobBuilder", new ChatJobBuilder(mapper, jobs, queuedTurns, settings.chatQueueAgent()));
         registry.bind("chatReplies", new ChatReplies(queuedTurns));
         registry.bind("turnErrors", new TurnErrors(failures, metrics));
+        // a stopping gateway lets its answers end first: they hold no exchange for Camel's shutdown to wait for
+        context.getManagementStrategy().addEventNotifier(new AnswerDrain(streams::active));
         // routes/agent-http.yaml calls the agent through agent-stream: on this Vert.x, holding no thread per answer
         context.addComponent("agent-stream", new AgentStreamComponent(vertx, mapper));
 

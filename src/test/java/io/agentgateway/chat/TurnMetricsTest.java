@@ -95,10 +95,16 @@ class TurnMetricsTest {
     }
 
     private Turn turn() {
-        return new Turn("s", "hi", new QuietStream(), frames, 1 << 20, t -> { }, (t, answer, then) -> then.run(), metrics);
+        return quietTurn(new QuietStream(), metrics);
     }
 
-    private static final class Recording implements GatewayMetrics {
+    /** A turn whose frames go to {@code stream}, recorded at once, telling {@code metrics}. */
+    static Turn quietTurn(QuietStream stream, GatewayMetrics metrics) {
+        return new Turn("s", "hi", stream, new ServerFrames(new ObjectMapper()), 1 << 20, t -> { },
+                (t, answer, then) -> then.run(), metrics);
+    }
+
+    static final class Recording implements GatewayMetrics {
         final List<Boolean> firsts = new ArrayList<>();
         final List<Long> nanos = new ArrayList<>();
         final List<AnswerOutcome> outcomes = new ArrayList<>();
@@ -143,13 +149,14 @@ class TurnMetricsTest {
         }
     }
 
-    /** A session stream that takes every frame and holds nothing. */
-    private static final class QuietStream implements io.agentgateway.session.SessionStreams {
+    /** A session stream that takes every frame and keeps only the frames' text, for a test to read. */
+    static final class QuietStream implements io.agentgateway.session.SessionStreams {
+        final List<String> frames = new ArrayList<>();
         private long seq;
 
         @Override
         public synchronized long append(String sessionId, java.util.function.LongFunction<String> frame) {
-            frame.apply(seq);
+            frames.add(frame.apply(seq));
             return seq++;
         }
 

@@ -37,6 +37,13 @@ public final class RunningGateway implements AutoCloseable {
 
     public static final class Builder {
         private final Map<String, String> properties = new LinkedHashMap<>();
+        private Path workDir = Path.of("").toAbsolutePath();
+
+        /** application.properties and routes/ from this directory instead of the repository's (an operator's edits). */
+        public Builder workDir(Path dir) {
+            workDir = dir.toAbsolutePath();
+            return this;
+        }
 
         public Builder agentUrl(String url) {
             return property("gateway.agent.url", url);
@@ -55,7 +62,7 @@ public final class RunningGateway implements AutoCloseable {
         public RunningGateway start() throws Exception {
             int port = freePort();
             Main main = new Main(App.class);
-            Launch.configure(main, Path.of("").toAbsolutePath());
+            Launch.configure(main, workDir);
             main.addOverrideProperty("gateway.http.host", "127.0.0.1");
             main.addOverrideProperty("gateway.http.port", Integer.toString(port));
             main.addOverrideProperty("gateway.demo-agent.word-delay-ms", "20");
