@@ -11,9 +11,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A stopping gateway lets the answers streaming here end, for up to Camel's shutdown timeout
- * ({@code camel.main.shutdown-timeout}), before its routes stop. Camel's graceful shutdown waits only for exchanges in
- * flight, and an answer holds none once it has begun (agent-stream's {@code streamEnd}); new turns are refused
- * meanwhile ({@link TurnControl#begin}). Runs on the thread that stops the context, never an event loop.
+ * ({@code camel.main.shutdown-timeout}, GATEWAY__SHUTDOWN_TIMEOUT), before its routes stop. Camel's graceful
+ * shutdown waits only for exchanges in flight, and an answer holds none once it has begun (agent-stream's
+ * {@code streamEnd}); new turns are refused meanwhile ({@link TurnControl#begin}). Runs on the thread that stops the
+ * context, never an event loop.
  */
 public class AnswerDrain extends EventNotifierSupport {
 
