@@ -146,14 +146,21 @@ final class AgentStream implements AgentCall {
 
     /**
      * The answer has begun: the exchange completes now and the route goes on (it finds the turn still streaming), so
-     * that nothing of the route's state lives as long as the answer; the end goes to {@link #streamEnd}.
+     * that nothing of the route's state lives as long as the answer; the end goes to {@link #streamEnd}. Nothing of
+     * this stream is touched by that completion: the stream's own state stays on its event loop.
      */
     private void completeExchangeEarly() {
         properties = new HashMap<>(exchange.getProperties());
         AsyncCallback done = callback;
         exchange = null;
         callback = null;
-        done.done(false);
+        // Completing the turn's routes (their tasks, timer samples, unit of work) is done on a worker, not on the
+        // event loop that relays every socket's tokens and is busiest while answers begin. Ordered: one worker at a
+        // time per event loop, so a burst of answers beginning starts no threads.
+        context.executeBlocking(() -> {
+            done.done(false);
+            return null;
+        }, true);
     }
 
     private void chunk(Buffer buffer) {
