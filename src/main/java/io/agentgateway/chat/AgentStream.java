@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import io.agentgateway.common.GatewayHeaders;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
@@ -151,6 +152,7 @@ final class AgentStream implements AgentCall {
      */
     private void completeExchangeEarly() {
         properties = new HashMap<>(exchange.getProperties());
+        exchange.setProperty(GatewayHeaders.AGENT_STREAM_GOES_ON, Boolean.TRUE);
         AsyncCallback done = callback;
         exchange = null;
         callback = null;
@@ -301,7 +303,6 @@ final class AgentStream implements AgentCall {
         if (!draining) {
             cancelTimer();
         }
-        turn.callEnded(this); // before the end is told: the turn's completion finds no call streaming
         if (callback == null) {
             Map<String, Object> props = properties;
             properties = null;

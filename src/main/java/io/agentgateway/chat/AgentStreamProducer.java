@@ -20,8 +20,8 @@ import org.apache.camel.support.DefaultAsyncProducer;
  * ({@link GatewayHeaders#TURN}) as it streams, holding no thread: {@link #process(Exchange, AsyncCallback)} returns at
  * once and the exchange completes when the stream ends, fails, falls silent or the turn ends, or, with the endpoint's
  * {@code streamEnd} option, as soon as the agent's answer begins, its end then sent to that endpoint as an exchange of
- * its own (see {@link AgentStream}, {@link AgentStreamEnd}). The turn knows its call is streaming
- * ({@link Turn#isStreaming()}) until the end is told.
+ * its own (see {@link AgentStream}, {@link AgentStreamEnd}). An exchange completed that way
+ * carries {@link GatewayHeaders#AGENT_STREAM_GOES_ON}, so the route after the call leaves the turn to that end.
  * <p>
  * The call runs on the event loop of the client's socket ({@link GatewayHeaders#SOCKET}) when there is one. Vert.x's
  * pool prefers, and opens, agent connections on the caller's event loop, so an agent's bytes usually arrive on the

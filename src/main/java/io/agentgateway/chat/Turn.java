@@ -178,23 +178,6 @@ public final class Turn {
         abort(agentCall);
     }
 
-    /** The agent call has ended (its end is told next): nothing is streaming into the turn now. */
-    public void callEnded(AgentCall agentCall) {
-        synchronized (this) {
-            if (call == agentCall) {
-                call = null;
-            }
-        }
-    }
-
-    /**
-     * An agent call is streaming into the turn: its end, not the route that started it, ends the turn (agent-stream
-     * completes its exchange when the answer begins).
-     */
-    public synchronized boolean isStreaming() {
-        return call != null;
-    }
-
     public synchronized boolean isFinished() {
         return finished;
     }

@@ -114,14 +114,14 @@ public class TurnControl implements SessionListener {
     }
 
     /**
-     * The agent call completed: the turn ends normally, unless it has ended already or its answer is still streaming
-     * (agent-stream with {@code streamEnd} completes the call when the answer begins; its end comes to
-     * {@link #streamEnded}).
+     * The agent call completed: the turn ends normally, unless it has ended already or the call completed as the answer
+     * began ({@link GatewayHeaders#AGENT_STREAM_GOES_ON}: agent-stream with {@code streamEnd}), whose end comes to
+     * {@link #streamEnded} instead.
      */
     @Handler
     public void complete(Exchange exchange) {
         Turn turn = exchange.getProperty(GatewayHeaders.TURN, Turn.class);
-        if (turn != null && !turn.isStreaming()) {
+        if (turn != null && !exchange.getProperty(GatewayHeaders.AGENT_STREAM_GOES_ON, false, Boolean.class)) {
             turn.complete();
         }
     }

@@ -76,6 +76,12 @@ public final class GatewayHeaders {
      */
     public static final String AGENT_STREAM_FAILURE = "GatewayAgentStreamFailure";
 
+    /**
+     * Exchange property: true on an {@code agent-stream} call's exchange that completed as the answer began (its
+     * {@code streamEnd} option): the answer goes on, and its end comes to that endpoint, not to the rest of this route.
+     */
+    public static final String AGENT_STREAM_GOES_ON = "GatewayAgentStreamGoesOn";
+
     private GatewayHeaders() {
     }
 }
