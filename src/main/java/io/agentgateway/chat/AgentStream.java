@@ -146,9 +146,10 @@ final class AgentStream implements AgentCall {
     }
 
     /**
-     * The answer has begun: the exchange completes now and the route goes on (it finds the turn still streaming), so
-     * that nothing of the route's state lives as long as the answer; the end goes to {@link #streamEnd}. Nothing of
-     * this stream is touched by that completion: the stream's own state stays on its event loop.
+     * The answer has begun: the exchange completes now, marked {@link GatewayHeaders#AGENT_STREAM_GOES_ON} so that
+     * the route after the call leaves the turn be, and nothing of the route's state lives as long as the answer; the
+     * end goes to {@link #streamEnd}. That completion touches nothing of this stream, whose state stays on its event
+     * loop.
      */
     private void completeExchangeEarly() {
         properties = new HashMap<>(exchange.getProperties());
