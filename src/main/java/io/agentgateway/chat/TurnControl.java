@@ -16,6 +16,7 @@ import io.agentgateway.session.SessionListener;
 import io.agentgateway.session.SessionRegistry;
 import io.agentgateway.session.SessionStreams;
 import io.vertx.core.Vertx;
+import org.apache.camel.CamelExecutionException;
 import org.apache.camel.Exchange;
 import org.apache.camel.Handler;
 import org.slf4j.Logger;
@@ -129,15 +130,14 @@ public class TurnControl implements SessionListener {
     /**
      * An answer's stream ended after it began (the chat-stream-end step): normally, and the turn completes, or with a
      * failure, thrown here so that the route's error policy reports it as it does a failure before the answer began.
+     * A failure that is no Exception is wrapped, as {@link Exchange#setException} wraps it on the way there, so the
+     * policy's {@code onException(Exception.class)} still ends the turn.
      */
     @Handler
     public void streamEnded(Exchange exchange) throws Exception {
         Throwable failure = exchange.getProperty(GatewayHeaders.AGENT_STREAM_FAILURE, Throwable.class);
-        if (failure instanceof Exception e) {
-            throw e;
-        }
-        if (failure instanceof Error e) {
-            throw e;
+        if (failure != null) {
+            throw failure instanceof Exception e ? e : new CamelExecutionException(failure.toString(), exchange, failure);
         }
         complete(exchange);
     }
