@@ -1,6 +1,5 @@
 package io.agentgateway.judgement;
 
-import io.agentgateway.common.GatewayHeaders;
 import io.agentgateway.common.SocketEvents;
 import org.apache.camel.builder.PredicateBuilder;
 import org.apache.camel.builder.RouteBuilder;
@@ -32,8 +31,7 @@ public class JudgementRoutes extends RouteBuilder {
         from("direct:judgement-request").routeId("judgement-request")
                 .process("judgementStarter")
                 .split(body()).stopOnException()
-                    .setHeader(GatewayHeaders.AGENT_ID, simple("${body.agentId}"))
-                    .setBody(simple("${body.json}"))
+                    .process(JudgementStarter::toQueueMessage)
                     .to("direct:queue-enqueue")
                 .end();
 

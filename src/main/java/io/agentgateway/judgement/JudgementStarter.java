@@ -9,6 +9,7 @@ import io.agentgateway.common.ClientFrame;
 import io.agentgateway.common.ClientSocket;
 import io.agentgateway.queue.QueueJobs;
 import org.apache.camel.Exchange;
+import org.apache.camel.Message;
 import org.apache.camel.Processor;
 
 /**
@@ -43,5 +44,17 @@ public class JudgementStarter implements Processor {
         pending.begin(new Judgement(sessionId, socket, frame.agentIds(), timeout));
         exchange.setProperty(GatewayHeaders.JUDGEMENT, sessionId);
         exchange.getMessage().setBody(perAgent);
+    }
+
+    /**
+     * The split's step for one {@link Job}: its agent in header {@link GatewayHeaders#AGENT_ID}, its JSON as the body,
+     * as {@code direct:queue-enqueue} takes them. Plain Java rather than {@code ${body.agentId}}: the simple language
+     * resolves such a path through the bean language, by reflection, for every job (5 % of a judgement's CPU).
+     */
+    static void toQueueMessage(Exchange exchange) {
+        Message message = exchange.getMessage();
+        Job job = message.getBody(Job.class);
+        message.setHeader(GatewayHeaders.AGENT_ID, job.agentId());
+        message.setBody(job.json());
     }
 }
