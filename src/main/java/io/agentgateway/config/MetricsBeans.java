@@ -5,6 +5,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.IntSupplier;
 
 import io.agentgateway.common.GatewayMetrics;
+import io.agentgateway.metrics.LeanRoutePolicyFactory;
 import io.agentgateway.metrics.MicrometerGatewayMetrics;
 import io.agentgateway.metrics.PrometheusScrape;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -52,10 +53,10 @@ final class MetricsBeans {
         beans.bind(MicrometerConstants.METRICS_REGISTRY_NAME, MeterRegistry.class, registry);
         beans.bind("metricsScrape", new PrometheusScrape(registry));
 
-        MicrometerRoutePolicyFactory routes = new MicrometerRoutePolicyFactory();
+        MicrometerRoutePolicyFactory routes = new LeanRoutePolicyFactory(); // Camel's series, cheaper per message
         routes.setMeterRegistry(registry);
-        // Each measured route costs every message passing it a timer lookup, a formatted property name and five
-        // counters (a judgement passes nine routes): operators choose which inner hops are worth that.
+        // Each measured route costs every message passing it a timer sample and two or three counters (a judgement
+        // passes nine routes): operators choose which inner hops are worth that.
         MicrometerRoutePolicyConfiguration policy = new MicrometerRoutePolicyConfiguration();
         routeExclude.ifPresent(policy::setExcludePattern);
         // The context-wide series (no routeId) took every route's exchanges again: a frame counted once per hop, at
