@@ -35,6 +35,8 @@ final class AgentStreamEnd {
     /**
      * A {@code direct:} endpoint waits up to 30 s by default for its route when the route is not there (stopped, the
      * gateway stopping): an event loop must not. The same endpoint with {@code block=false} fails at once instead.
+     * application.properties sets that for every direct: endpoint; this one keeps it even where an operator sets it
+     * back, since it is the one sent to from an event loop.
      */
     private static Endpoint nonBlocking(Endpoint endpoint) {
         if (endpoint instanceof DirectEndpoint direct && direct.isBlock()) {
