@@ -5,6 +5,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -321,6 +322,8 @@ public final class Bench {
                 return new Figures();
             }
             var h = load.latencyMicros;
+            System.out.println("  " + run + ", token delay p99/max in ms by arrival (s after the ask at "
+                    + Instant.ofEpochMilli(load.askedAtMillis) + "):" + load.timelineText());
             return new Figures().put("p50", h.getValueAtPercentile(50) / 1000.0)
                     .put("p99", h.getValueAtPercentile(99) / 1000.0).put("max", h.getMaxValue() / 1000.0);
         }

@@ -60,6 +60,8 @@ public final class LoadClient implements AutoCloseable {
     private final List<Session> sessions = Collections.synchronizedList(new ArrayList<>());
     private final int framesPerSecond;
     final ConcurrentHistogram latencyMicros = new ConcurrentHistogram(60_000_000L, 3);
+    /** The same delays by when the token arrived, in 250 ms steps from the round's ask: where in a round they pile up. */
+    final ConcurrentHistogram[] timeline = new ConcurrentHistogram[24];
     /** tokens, frames and characters of token text received in the current round */
     final AtomicLong tokens = new AtomicLong();
     final AtomicLong frames = new AtomicLong();
@@ -70,6 +72,21 @@ public final class LoadClient implements AutoCloseable {
     private final Set<String> problems = Collections.synchronizedSet(new LinkedHashSet<>());
     private volatile CountDownLatch finals;
     private long askedAt;
+    /** the same instant, on the wall clock, to find the round in a profile of the process under test */
+    volatile long askedAtMillis;
+
+    /** The timeline of the round: for each 250 ms step with tokens, "p99/max" of their delay in ms. */
+    public String timelineText() {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < timeline.length; i++) {
+            ConcurrentHistogram step = timeline[i];
+            if (step.getTotalCount() > 0) {
+                text.append(String.format(" %.2fs:%.1f/%.1f", i * 0.25, step.getValueAtPercentile(99) / 1000.0,
+                        step.getMaxValue() / 1000.0));
+            }
+        }
+        return text.toString();
+    }
 
     /** A client that reads everything as it comes. */
     public LoadClient(int sessions) {
@@ -83,6 +100,9 @@ public final class LoadClient implements AutoCloseable {
      */
     private LoadClient(int sessions, int framesPerSecond, int receiveBuffer) {
         this.framesPerSecond = framesPerSecond;
+        for (int i = 0; i < timeline.length; i++) {
+            timeline[i] = new ConcurrentHistogram(60_000_000L, 2);
+        }
         int sources = Math.max(1, (sessions + PER_SOURCE - 1) / PER_SOURCE);
         for (int i = 0; i < sources; i++) {
             WebSocketClientOptions o = new WebSocketClientOptions().setMaxConnections(PER_SOURCE + 100)
@@ -190,6 +210,8 @@ public final class LoadClient implements AutoCloseable {
             long sent = Long.parseLong(text, colon + 1, space, 10);
             long delay = Math.max(0, nowMicros - sent);
             latencyMicros.recordValue(Math.min(latencyMicros.getHighestTrackableValue(), delay));
+            int step = (int) Math.min(timeline.length - 1, (System.nanoTime() - askedAt) / 250_000_000L);
+            timeline[step].recordValue(Math.min(latencyMicros.getHighestTrackableValue(), delay));
             tokens.incrementAndGet();
             if (index != s.next) {
                 wrong.incrementAndGet();
@@ -220,11 +242,15 @@ public final class LoadClient implements AutoCloseable {
         List<Session> all = List.copyOf(sessions);
         finals = new CountDownLatch(all.size());
         latencyMicros.reset();
+        for (ConcurrentHistogram step : timeline) {
+            step.reset();
+        }
         tokens.set(0);
         frames.set(0);
         tokenChars.set(0);
         String ask = "{\"type\":\"user_message\",\"role\":\"user\",\"content\":\"bench " + tokensEach + " " + rate + "\"}";
         askedAt = System.nanoTime();
+        askedAtMillis = System.currentTimeMillis();
         for (int i = 0; i < all.size(); i++) {
             Session s = all.get(i);
             s.expected = tokensEach;
