@@ -1,7 +1,6 @@
 package io.agentgateway.chat;
 
 import java.util.concurrent.TimeUnit;
-import java.util.function.IntSupplier;
 
 import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.spi.CamelEvent.CamelContextStoppingEvent;
@@ -13,18 +12,19 @@ import org.slf4j.LoggerFactory;
  * A stopping gateway lets the answers streaming here end, for up to Camel's shutdown timeout
  * ({@code camel.main.shutdown-timeout}, GATEWAY__SHUTDOWN_TIMEOUT), before its routes stop. Camel's graceful
  * shutdown waits only for exchanges in flight, and an answer holds none once it has begun (agent-stream's
- * {@code streamEnd}); new turns are refused meanwhile ({@link TurnControl#begin}). Runs on the thread that stops the
- * context, never an event loop.
+ * {@code streamEnd}); new turns are refused meanwhile ({@link TurnControl#begin}). The answers still streaming then
+ * end with the "stopping" final ({@link AgentStreamEnd#STOPPING}). Runs on the thread that stops the context, never
+ * an event loop.
  */
 public class AnswerDrain extends EventNotifierSupport {
 
     private static final Logger LOG = LoggerFactory.getLogger(AnswerDrain.class);
     private static final long POLL_MS = 20;
 
-    private final IntSupplier streaming;
+    private final StreamRegistry streams;
 
-    public AnswerDrain(IntSupplier streaming) {
-        this.streaming = streaming;
+    public AnswerDrain(StreamRegistry streams) {
+        this.streams = streams;
     }
 
     @Override
@@ -37,16 +37,22 @@ public class AnswerDrain extends EventNotifierSupport {
         var shutdown = ((CamelContextStoppingEvent) event).getContext().getShutdownStrategy();
         long timeoutNanos = shutdown.getTimeUnit().toNanos(shutdown.getTimeout());
         long deadline = System.nanoTime() + timeoutNanos;
-        int left = streaming.getAsInt();
+        int left = streams.active();
         if (left > 0) {
             LOG.info("Stopping: waiting up to {} s for {} answers streaming to end",
                     TimeUnit.NANOSECONDS.toSeconds(timeoutNanos), left);
         }
-        while ((left = streaming.getAsInt()) > 0 && System.nanoTime() < deadline) {
+        while ((left = streams.active()) > 0 && System.nanoTime() < deadline) {
             Thread.sleep(POLL_MS);
         }
         if (left > 0) {
             LOG.warn("Stopping with {} answers still streaming: they end with an error final", left);
+            // Ended here, while the routes and the shared session store still run, so that each final is also kept
+            // where a client resuming on another instance reads it; left to the agent calls' close later in the stop,
+            // the final would reach the socket but not the store, and a resume elsewhere would get "interrupted".
+            for (Turn turn : streams.streaming()) {
+                turn.fail(AgentStreamEnd.STOPPING);
+            }
         }
     }
 }

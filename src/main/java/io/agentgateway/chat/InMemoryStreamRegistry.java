@@ -1,5 +1,7 @@
 package io.agentgateway.chat;
 
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,5 +31,10 @@ public class InMemoryStreamRegistry implements StreamRegistry {
     @Override
     public int active() {
         return turns.size();
+    }
+
+    @Override
+    public Collection<Turn> streaming() {
+        return List.copyOf(turns.values());
     }
 }

@@ -1,5 +1,6 @@
 package io.agentgateway.chat;
 
+import java.util.Collection;
 import java.util.Optional;
 
 /** The answer streaming for each session: at most one at a time. */
@@ -14,4 +15,7 @@ public interface StreamRegistry {
     void end(Turn turn);
 
     int active();
+
+    /** The answers streaming now (a copy). */
+    Collection<Turn> streaming();
 }

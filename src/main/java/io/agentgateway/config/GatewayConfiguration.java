@@ -189,7 +189,7 @@ public class GatewayConfiguration implements CamelConfiguration {
         registry.bind("chatReplies", new ChatReplies(queuedTurns));
         registry.bind("turnErrors", new TurnErrors(failures, metrics));
         // a stopping gateway lets its answers end first: they hold no exchange for Camel's shutdown to wait for
-        context.getManagementStrategy().addEventNotifier(new AnswerDrain(streams::active));
+        context.getManagementStrategy().addEventNotifier(new AnswerDrain(streams));
         // routes/agent-http.yaml calls the agent through agent-stream: on this Vert.x, holding no thread per answer
         context.addComponent("agent-stream", new AgentStreamComponent(vertx, mapper));
 

@@ -27,6 +27,7 @@ import io.agentgateway.session.StreamStore;
 import io.vertx.core.Vertx;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.ExecutorServiceManager;
+import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.data.redis.connection.RedisConnection;
@@ -79,7 +80,23 @@ final class RedisSharing implements InstanceSharing {
         RedisBeans beans = RedisBeans.create(redis);
         beans.bind(context.getRegistry());
         context.addService(beans.lifecycle());
-        return new RedisSharing(context, vertx, settings, mapper, beans);
+        RedisSharing sharing = new RedisSharing(context, vertx, settings, mapper, beans);
+        // Camel stops services in the reverse order of their adding: this one before the Redis client, so the frames
+        // the batch writer still holds (such as the finals of answers cut off by the stop) go out while it can, and
+        // then this instance leaves: its sessions are served elsewhere at once.
+        context.addService(new ServiceSupport() {
+            @Override
+            protected void doStop() {
+                try {
+                    sharing.store.flush();
+                    sharing.directory.leave();
+                } catch (RuntimeException e) {
+                    LOG.warn("Stopping: this instance's last frames or its leaving did not reach Redis: {}",
+                            e.getMessage());
+                }
+            }
+        });
+        return sharing;
     }
 
     @Override

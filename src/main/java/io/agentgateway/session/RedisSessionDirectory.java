@@ -41,6 +41,8 @@ public class RedisSessionDirectory implements SessionDirectory {
     private volatile boolean beaten;
     /** nanoTime the heartbeat last found this instance's entries gone; 0: never */
     private volatile long lostAt;
+    /** set by {@link #leave()}: no heartbeat after it */
+    private boolean left;
 
     /**
      * @param holderTtl   how long a holder entry lives without being claimed again (the session TTL)
@@ -144,7 +146,10 @@ public class RedisSessionDirectory implements SessionDirectory {
      * TTL: either way the holder entries it wrote may be gone too, so those of {@code heldHere} (the sessions whose
      * streams are here) are put back, unless another instance has claimed one meanwhile.
      */
-    public void heartbeat(Supplier<Collection<String>> heldHere) {
+    public synchronized void heartbeat(Supplier<Collection<String>> heldHere) {
+        if (left) {
+            return;
+        }
         String key = prefix + "instance:" + self;
         if (!Boolean.TRUE.equals(redis.hasKey(key)) && beaten) {
             // noted before the key is back: whoever sees the key again (rebuilding) also sees this
@@ -167,6 +172,16 @@ public class RedisSessionDirectory implements SessionDirectory {
             });
             LOG.debug("{} sessions' holder entries put back where missing", held.size());
         }
+    }
+
+    /**
+     * This instance stops: its heartbeat key goes now rather than a TTL later, so that a client resuming one of its
+     * sessions on another instance is served there at once instead of waiting for a handover from an instance that
+     * will not send it (GATEWAY__HANDOVER_TIMEOUT). Its answers have ended by then, their finals saved.
+     */
+    public synchronized void leave() {
+        left = true;
+        redis.delete(prefix + "instance:" + self);
     }
 
     private boolean rebuildingSince(long at) {

@@ -222,6 +222,53 @@ class MultiInstanceIT {
     }
 
     @Test
+    void anInstanceStoppedMidAnswerLeavesTheStoppingFinalForAResumeElsewhere() throws Exception {
+        agent.script(StandInAgent.endless(Duration.ofMillis(50)));
+        Map<String, String> env = new java.util.HashMap<>(env("it-stopping"));
+        env.put("GATEWAY__SHUTDOWN_TIMEOUT", "1");
+        try (GatewayProcess stopping = GatewayProcess.start("stopping", env)) {
+            java.util.List<Frame> seen = new java.util.ArrayList<>();
+            WsClient ws = opened(stopping, "stopped-session");
+            ws.userMessage("never ends");
+            for (int i = 0; i < 3; i++) {
+                seen.add(ws.next());
+            }
+            // SIGTERM: the answer outlasts the 1 s drain and ends with the "stopping" final, on the socket and in Redis
+            CompletableFuture<Void> stopped = CompletableFuture.runAsync(() -> {
+                try {
+                    stopping.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Frame last;
+            do {
+                last = ws.next();
+            } while (!last.isFinal());
+            assertThat(last.text("error")).isEqualTo("Answer cut off: this gateway instance is stopping; ask again");
+            ws.abort();
+            stopped.get(30, TimeUnit.SECONDS);
+            long seqOfFinal = seq(last);
+
+            long resumedAt = System.nanoTime();
+            try (WsClient again = b.connect("/ws/stopped-session?last_seq=" + seq(seen.get(2)))) {
+                Frame resumed = again.next();
+                assertThat(resumed.text("type")).isEqualTo("resumed");
+                assertThat(resumed.json().path("recovered").asBoolean()).as(resumed.json().toString()).isTrue();
+                java.util.List<Frame> rest = again.untilFinal();
+                Frame replayed = rest.get(rest.size() - 1);
+                assertThat(replayed.text("error")).as("the same final, not the interrupted one after the TTL")
+                        .isEqualTo(last.text("error"));
+                assertThat(seq(replayed)).isEqualTo(seqOfFinal);
+                assertThat((System.nanoTime() - resumedAt) / 1_000_000).as("replayed, not waited for")
+                        .isLessThan(2000L);
+            }
+        } finally {
+            agent.script(StandInAgent.echo(Duration.ZERO));
+        }
+    }
+
+    @Test
     void anInstanceKilledMidAnswerLeavesItsFramesAndAnInterruptedFinal() throws Exception {
         agent.script(StandInAgent.openAi(LONG_ANSWER, Duration.ofMillis(100)));
         try (GatewayProcess doomed = GatewayProcess.start("doomed", env("it-doomed"))) {
