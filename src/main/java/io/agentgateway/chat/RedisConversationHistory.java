@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentgateway.session.RedisSessionDirectory;
 import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.data.redis.core.script.DefaultRedisScript;
 
 /**
  * {@link ConversationHistory} in Redis, shared by every instance: the list {@code <prefix>{<session>}:history} of
@@ -16,6 +17,16 @@ import org.springframework.data.redis.core.StringRedisTemplate;
 public class RedisConversationHistory implements ConversationHistory {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RedisConversationHistory.class);
+
+    /**
+     * Appends the turn's two messages (ARGV[3], ARGV[4]) to KEYS[1], keeps the last ARGV[1] and sets the TTL to
+     * ARGV[2] ms, in one atomic step and one round trip: an instance dying between the push and the TTL cannot leave
+     * a history that never expires.
+     */
+    private static final DefaultRedisScript<Long> APPEND = new DefaultRedisScript<>(
+            "redis.call('RPUSH', KEYS[1], ARGV[3], ARGV[4]) "
+            + "redis.call('LTRIM', KEYS[1], -tonumber(ARGV[1]), -1) "
+            + "return redis.call('PEXPIRE', KEYS[1], ARGV[2])", Long.class);
 
     private final StringRedisTemplate redis;
     private final ObjectMapper mapper;
@@ -70,10 +81,9 @@ public class RedisConversationHistory implements ConversationHistory {
             return;
         }
         try {
-            redis.opsForList().rightPushAll(key(sessionId), mapper.writeValueAsString(user),
+            redis.execute(APPEND, List.of(key(sessionId)), Integer.toString(maxMessages),
+                    Long.toString(ttl.toMillis()), mapper.writeValueAsString(user),
                     mapper.writeValueAsString(assistant));
-            redis.opsForList().trim(key(sessionId), -maxMessages, -1);
-            redis.expire(key(sessionId), ttl);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write a chat message", e);
         } catch (RuntimeException e) {

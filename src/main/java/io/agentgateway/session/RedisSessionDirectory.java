@@ -30,6 +30,25 @@ public class RedisSessionDirectory implements SessionDirectory {
             "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end",
             Long.class);
 
+    /**
+     * Sets KEYS[1] to ARGV[1] with a TTL of ARGV[2] ms and returns what it held: one atomic step, so that an instance
+     * dying between the write and its TTL cannot leave an entry that never expires.
+     */
+    private static final DefaultRedisScript<String> CLAIM = new DefaultRedisScript<>(
+            "local previous = redis.call('GET', KEYS[1]) "
+            + "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) "
+            + "return previous", String.class);
+
+    /**
+     * KEYS[1] names the session's owner: 1 when it was unclaimed (now ARGV[1]'s, for ARGV[2] ms) or already ARGV[1]'s
+     * (its TTL renewed), else 0. Atomic, so an entry expiring between the checks cannot refuse its own identity.
+     */
+    private static final DefaultRedisScript<Long> CLAIM_OWNER = new DefaultRedisScript<>(
+            "local owner = redis.call('GET', KEYS[1]) "
+            + "if owner == false then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end "
+            + "if owner == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end "
+            + "return 0", Long.class);
+
     private static final Logger LOG = LoggerFactory.getLogger(RedisSessionDirectory.class);
 
     private final StringRedisTemplate redis;
@@ -67,8 +86,8 @@ public class RedisSessionDirectory implements SessionDirectory {
 
     @Override
     public Optional<String> claim(String sessionId) {
-        String previous = redis.opsForValue().getAndSet(holderKey(sessionId), self);
-        redis.expire(holderKey(sessionId), holderTtl);
+        String previous = redis.execute(CLAIM, List.of(holderKey(sessionId)), self,
+                Long.toString(holderTtl.toMillis()));
         return Optional.ofNullable(previous).filter(p -> !p.equals(self)).filter(this::alive);
     }
 
@@ -104,15 +123,9 @@ public class RedisSessionDirectory implements SessionDirectory {
      * claimed) or is the identity's own. Expires with the session (blocking: never on an event loop).
      */
     public boolean claimOwner(String sessionId, String identity) {
-        String key = sessionKey(prefix, sessionId, "owner");
-        if (Boolean.TRUE.equals(redis.opsForValue().setIfAbsent(key, identity, holderTtl))) {
-            return true;
-        }
-        boolean own = identity.equals(redis.opsForValue().get(key));
-        if (own) {
-            redis.expire(key, holderTtl);
-        }
-        return own;
+        Long own = redis.execute(CLAIM_OWNER, List.of(sessionKey(prefix, sessionId, "owner")), identity,
+                Long.toString(holderTtl.toMillis()));
+        return own != null && own == 1L;
     }
 
     /** The instance named by a session's answer lock, whose value is {@code <instance>|<n>} (chat/RedisTurnLocks). */

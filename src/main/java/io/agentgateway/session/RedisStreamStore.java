@@ -22,7 +22,7 @@ import org.springframework.data.redis.core.StringRedisTemplate;
 /**
  * {@link StreamStore} in Redis: {@code <prefix>{<session>}:frames}, a list of the session's frames (their JSON text,
  * which carries their seq), the last {@code maxFrames} kept, expiring with the session. Appends are queued and written
- * every {@code flushEvery} in one pipeline by one thread, so the token path never waits on Redis.
+ * every {@code flushEvery} in one transaction by one thread, so the token path never waits on Redis.
  */
 public class RedisStreamStore implements StreamStore {
 
@@ -74,17 +74,20 @@ public class RedisStreamStore implements StreamStore {
         if (bySession.isEmpty()) {
             return;
         }
-        redis.executePipelined(new SessionCallback<Object>() {
+        // one transaction (sent as one batch by Jedis): nobody sees a list between its push and its TTL, and an
+        // instance dying mid-batch cannot leave one that never expires
+        redis.execute(new SessionCallback<List<Object>>() {
             @Override
             @SuppressWarnings({"unchecked", "rawtypes"})
-            public Object execute(RedisOperations operations) throws DataAccessException {
+            public List<Object> execute(RedisOperations operations) throws DataAccessException {
+                operations.multi();
                 for (Map.Entry<String, List<String>> e : bySession.entrySet()) {
                     String key = key(e.getKey());
                     operations.opsForList().rightPushAll(key, e.getValue());
                     operations.opsForList().trim(key, -maxFrames, -1);
                     operations.expire(key, ttl);
                 }
-                return null;
+                return operations.exec();
             }
         });
     }

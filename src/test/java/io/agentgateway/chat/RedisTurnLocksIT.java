@@ -5,12 +5,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import io.agentgateway.session.RedisSessionDirectory;
-import io.agentgateway.testing.RedisClient;
-import io.agentgateway.testing.RedisFixture;
+import io.agentgateway.testing.RedisServerExtension;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -22,8 +22,8 @@ import static org.awaitility.Awaitility.await;
  */
 class RedisTurnLocksIT {
 
-    private RedisFixture redis;
-    private RedisClient client;
+    @RegisterExtension
+    final RedisServerExtension redisServer = new RedisServerExtension();
     private StringRedisTemplate template;
     private final Vertx vertx = Vertx.vertx();
     /** instances whose heartbeat is gone */
@@ -31,15 +31,11 @@ class RedisTurnLocksIT {
 
     @BeforeEach
     void start() throws Exception {
-        redis = RedisFixture.started();
-        client = new RedisClient(redis);
-        template = client.template();
+        template = redisServer.template();
     }
 
     @AfterEach
     void stop() throws Exception {
-        client.close();
-        redis.close();
         vertx.close();
     }
 

@@ -7,11 +7,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.stream.IntStream;
 
-import io.agentgateway.testing.RedisClient;
-import io.agentgateway.testing.RedisFixture;
+import io.agentgateway.testing.RedisServerExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.listener.ChannelTopic;
 import org.springframework.data.redis.listener.RedisMessageListenerContainer;
@@ -29,8 +29,8 @@ class RedisInstanceRelayIT {
 
     private static final String PREFIX = "t:";
 
-    private RedisFixture redis;
-    private RedisClient client;
+    @RegisterExtension
+    final RedisServerExtension redisServer = new RedisServerExtension();
     private StringRedisTemplate template;
     private RedisMessageListenerContainer subscriptions;
     private final ScheduledExecutorService publisher = Executors.newSingleThreadScheduledExecutor();
@@ -38,12 +38,10 @@ class RedisInstanceRelayIT {
 
     @BeforeEach
     void start() throws Exception {
-        redis = RedisFixture.started();
-        client = new RedisClient(redis);
-        template = client.template();
+        template = redisServer.template();
         // the live instance "b", subscribed as the gateway is: again after a Redis restart
         subscriptions = new RedisMessageListenerContainer();
-        subscriptions.setConnectionFactory(client.factory());
+        subscriptions.setConnectionFactory(redisServer.factory());
         subscriptions.setTaskExecutor(new SyncTaskExecutor()); // in order, as the gateway's (RedisBeans)
         subscriptions.setSubscriptionExecutor(new SimpleAsyncTaskExecutor("test-subscription-"));
         subscriptions.setRecoveryInterval(200);
@@ -58,8 +56,6 @@ class RedisInstanceRelayIT {
     void stop() throws Exception {
         publisher.shutdownNow();
         subscriptions.destroy();
-        client.close();
-        redis.close();
     }
 
     private RedisInstanceRelay relay(Duration retryFor, int maxQueued) {
@@ -72,10 +68,10 @@ class RedisInstanceRelayIT {
         relay.send("b", "m0");
         await(() -> received.size() == 1, Duration.ofSeconds(5));
 
-        redis.stop();
+        redisServer.server().stop();
         IntStream.rangeClosed(1, 20).forEach(i -> relay.send("b", "m" + i));
         Thread.sleep(300); // tried and failed meanwhile
-        redis.start();
+        redisServer.server().start();
 
         await(() -> received.size() == 21, Duration.ofSeconds(15));
         assertThat(received).containsExactlyElementsOf(IntStream.rangeClosed(0, 20).mapToObj(i -> "m" + i).toList());
@@ -94,9 +90,9 @@ class RedisInstanceRelayIT {
     @Test
     void atMostMaxQueuedMessagesWait() throws Exception {
         RedisInstanceRelay relay = relay(Duration.ofSeconds(20), 5);
-        redis.stop();
+        redisServer.server().stop();
         IntStream.range(0, 10).forEach(i -> relay.send("b", "m" + i));
-        redis.start();
+        redisServer.server().start();
         await(() -> received.size() >= 5, Duration.ofSeconds(15));
         Thread.sleep(500); // nothing more comes
         assertThat(received).containsExactly("m0", "m1", "m2", "m3", "m4");

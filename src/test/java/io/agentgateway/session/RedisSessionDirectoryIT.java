@@ -2,12 +2,12 @@ package io.agentgateway.session;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
-import io.agentgateway.testing.RedisClient;
-import io.agentgateway.testing.RedisFixture;
-import org.junit.jupiter.api.AfterEach;
+import io.agentgateway.testing.RedisServerExtension;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -20,21 +20,13 @@ class RedisSessionDirectoryIT {
 
     private static final Duration TTL = Duration.ofSeconds(2);
 
-    private RedisFixture redis;
-    private RedisClient client;
+    @RegisterExtension
+    final RedisServerExtension redisServer = new RedisServerExtension();
     private StringRedisTemplate template;
 
     @BeforeEach
     void start() throws Exception {
-        redis = RedisFixture.started();
-        client = new RedisClient(redis);
-        template = client.template();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        client.close();
-        redis.close();
+        template = redisServer.template();
     }
 
     private RedisSessionDirectory directory(String self) {
@@ -66,5 +58,36 @@ class RedisSessionDirectoryIT {
         assertThat(b.mayBeAlive("a-1")).as("after the rebuild window, a did not beat").isFalse();
         a.heartbeat(List::of);
         assertThat(b.mayBeAlive("a-1")).isTrue();
+    }
+
+    @Test
+    void aClaimHandsTheHolderEntryOverWithTheSessionTtlAndNamesTheLiveInstanceItTookItFrom() {
+        RedisSessionDirectory a = directory("a-1");
+        RedisSessionDirectory b = directory("b-1");
+        a.heartbeat(List::of);
+        assertThat(a.claim("s1")).as("unclaimed").isEmpty();
+        assertThat(a.claim("s1")).as("already its own").isEmpty();
+        assertThat(b.claim("s1")).contains("a-1");
+        assertThat(b.claimedHere("s1")).isTrue();
+        assertThat(a.claimedHere("s1")).isFalse();
+        assertThat(template.getExpire("t:{s1}:holder", TimeUnit.MILLISECONDS)).as("the holder entry's TTL")
+                .isBetween(Duration.ofMinutes(4).toMillis(), Duration.ofMinutes(5).toMillis());
+        assertThat(a.claim("s1")).as("b-1 never beat: taken for dead").isEmpty();
+    }
+
+    @Test
+    void aSessionBelongsToTheFirstIdentityOnAnyInstanceAndItsOwnerEntryExpiresWithTheSession() {
+        RedisSessionDirectory a = directory("a-1");
+        RedisSessionDirectory b = directory("b-1");
+        assertThat(a.claimOwner("s2", "alice")).isTrue();
+        template.expire("t:{s2}:owner", Duration.ofSeconds(30));
+        assertThat(b.claimOwner("s2", "alice")).as("her own, from another instance").isTrue();
+        assertThat(template.getExpire("t:{s2}:owner", TimeUnit.MILLISECONDS)).as("renewed to the session TTL")
+                .isGreaterThan(Duration.ofMinutes(4).toMillis());
+        assertThat(b.claimOwner("s2", "mallory")).isFalse();
+        assertThat(template.opsForValue().get("t:{s2}:owner")).isEqualTo("alice");
+        template.delete("t:{s2}:owner"); // expired
+        assertThat(b.claimOwner("s2", "mallory")).as("once the session is forgotten").isTrue();
+        assertThat(template.getExpire("t:{s2}:owner", TimeUnit.MILLISECONDS)).isGreaterThan(0L);
     }
 }

@@ -1,0 +1,46 @@
+package io.agentgateway.testing;
+
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.springframework.data.redis.connection.jedis.JedisConnectionFactory;
+import org.springframework.data.redis.core.StringRedisTemplate;
+
+/**
+ * A fresh redis-server on a free port for each test, and the gateway's kind of client to it, closed after the test
+ * (after the test class's own {@code @AfterEach}, so a test's subscribers go first). Register it with
+ * {@code @RegisterExtension}.
+ */
+public final class RedisServerExtension implements BeforeEachCallback, AfterEachCallback {
+
+    private RedisFixture server;
+    private RedisClient client;
+
+    @Override
+    public void beforeEach(ExtensionContext context) throws Exception {
+        server = RedisFixture.started();
+        client = new RedisClient(server);
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) throws Exception {
+        try {
+            client.close();
+        } finally {
+            server.close();
+        }
+    }
+
+    /** The server, which a test may stop (as a crash would) and start again on the same port. */
+    public RedisFixture server() {
+        return server;
+    }
+
+    public StringRedisTemplate template() {
+        return client.template();
+    }
+
+    public JedisConnectionFactory factory() {
+        return client.factory();
+    }
+}
