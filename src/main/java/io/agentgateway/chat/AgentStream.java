@@ -5,9 +5,11 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import io.agentgateway.common.GatewayHeaders;
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.buffer.impl.BufferImpl;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
@@ -172,7 +174,7 @@ final class AgentStream implements AgentCall {
         }
         lastByteNanos = System.nanoTime();
         try {
-            if (!lines.feed(buffer.getBytes(), this::line)) {
+            if (!feed(buffer)) {
                 return;
             }
         } catch (RuntimeException e) {
@@ -192,6 +194,19 @@ final class AgentStream implements AgentCall {
                 resumeUnlessHeld();
             });
         }
+    }
+
+    /**
+     * The chunk's bytes read where they are when they are a heap array (Vert.x hands each response chunk over as a
+     * fresh heap copy of its own, which nothing else writes to): no second copy per chunk.
+     */
+    private boolean feed(Buffer buffer) {
+        ByteBuf bytes = buffer instanceof BufferImpl impl ? impl.byteBuf() : null;
+        if (bytes != null && bytes.hasArray()) {
+            int from = bytes.arrayOffset() + bytes.readerIndex();
+            return lines.feed(bytes.array(), from, from + bytes.readableBytes(), this::line);
+        }
+        return lines.feed(buffer.getBytes(), this::line);
     }
 
     /** False to stop reading. */

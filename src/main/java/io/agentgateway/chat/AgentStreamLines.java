@@ -42,34 +42,42 @@ final class AgentStreamLines {
      * @throws AgentStreamException for a line longer than the limit
      */
     boolean feed(byte[] chunk, LineHandler handler) {
-        int start = 0;
-        if (chunk.length > 0 && skipLineFeed) {
+        return feed(chunk, 0, chunk.length, handler);
+    }
+
+    /**
+     * The same for the chunk {@code chunk[from, to)}: a received buffer's own bytes, read in place rather than copied
+     * first. Nothing outside that range is read; nothing of it is kept after the call but a copy of its unfinished end.
+     */
+    boolean feed(byte[] chunk, int from, int to, LineHandler handler) {
+        int start = from;
+        if (to > from && skipLineFeed) {
             skipLineFeed = false;
-            if (chunk[0] == '\n') {
-                start = 1;
+            if (chunk[from] == '\n') {
+                start = from + 1;
             }
         }
-        for (int i = start; i < chunk.length; i++) {
+        for (int i = start; i < to; i++) {
             byte b = chunk[i];
             if (b != '\n' && b != '\r') {
                 continue;
             }
             byte[] line = take(chunk, start, i);
-            int from = line == chunk ? start : 0;
+            int offset = line == chunk ? start : 0;
             int length = line == chunk ? i - start : taken;
             if (b == '\r') {
-                if (i + 1 == chunk.length) {
+                if (i + 1 == to) {
                     skipLineFeed = true;
                 } else if (chunk[i + 1] == '\n') {
                     i++;
                 }
             }
             start = i + 1;
-            if (!handler.line(line, from, length)) {
+            if (!handler.line(line, offset, length)) {
                 return false;
             }
         }
-        keep(chunk, start, chunk.length);
+        keep(chunk, start, to);
         return true;
     }
 

@@ -85,7 +85,7 @@ public final class Turn {
                 metrics.token(!anyToken, now - (anyToken ? lastTokenNanos : startNanos));
                 anyToken = true;
                 lastTokenNanos = now;
-                streams.append(sessionId, seq -> frames.token(token, false, seq));
+                streams.appendToken(sessionId, token);
                 return true;
             }
         }

@@ -37,6 +37,18 @@ public final class ServerFrames {
         return sb.append("\",\"is_final\":").append(isFinal).append(",\"seq\":").append(seq).append('}').toString();
     }
 
+    /**
+     * {@code text} JSON-quoted, as UTF-8: with {@link #mergedToken} the same bytes as {@link #token} encoded, built
+     * without the string in between. A lone surrogate (which UTF-8 cannot carry) becomes '?', as in {@code token}.
+     */
+    static byte[] quotedUtf8(String text) {
+        try {
+            return JsonStringEncoder.getInstance().quoteAsUTF8(text);
+        } catch (IllegalArgumentException brokenSurrogate) {
+            return new String(JsonStringEncoder.getInstance().quoteAsString(text)).getBytes(StandardCharsets.UTF_8);
+        }
+    }
+
     private static final String TOKEN_HEAD = "{\"type\":\"assistant_message\",\"token\":\"";
     private static final String OPEN_TOKEN_TAIL = "\",\"is_final\":false,\"seq\":";
 
@@ -84,15 +96,64 @@ public final class ServerFrames {
      * token texts joined) under {@code seq}, the highest seq of the frames it stands for.
      */
     public static byte[] mergedToken(byte[] quotedText, long seq) {
-        byte[] digits = Long.toString(seq).getBytes(StandardCharsets.US_ASCII);
         byte[] frame = new byte[TOKEN_HEAD_UTF8.length + quotedText.length + OPEN_TOKEN_TAIL_UTF8.length
-                + digits.length + 1];
+                + digits(seq) + 1];
         int at = put(frame, 0, TOKEN_HEAD_UTF8);
         at = put(frame, at, quotedText);
+        return endToken(frame, at, seq);
+    }
+
+    /**
+     * The non-final {@link #token} frame, as UTF-8, built at once: byte for byte that frame encoded. A token of
+     * printable ASCII without a quote or backslash (most of them) is copied as it is: nothing to quote, no array but
+     * the frame.
+     */
+    public static byte[] tokenUtf8(String token, long seq) {
+        int n = token.length();
+        for (int i = 0; i < n; i++) {
+            char c = token.charAt(i);
+            if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') { // what JSON quoting would change, or not ASCII
+                return mergedToken(quotedUtf8(token), seq);
+            }
+        }
+        byte[] frame = new byte[TOKEN_HEAD_UTF8.length + n + OPEN_TOKEN_TAIL_UTF8.length + digits(seq) + 1];
+        int at = put(frame, 0, TOKEN_HEAD_UTF8);
+        for (int i = 0; i < n; i++) {
+            frame[at++] = (byte) token.charAt(i);
+        }
+        return endToken(frame, at, seq);
+    }
+
+    /** Where the token text of a frame {@link #tokenUtf8} or {@link #mergedToken} made for {@code seq} ends. */
+    public static int tokenTextEnd(byte[] frame, long seq) {
+        return frame.length - 1 - digits(seq) - OPEN_TOKEN_TAIL_UTF8.length;
+    }
+
+    /** Writes the tail of a non-final token frame and its seq from {@code at} on; the frame is sized to end there. */
+    private static byte[] endToken(byte[] frame, int at, long seq) {
         at = put(frame, at, OPEN_TOKEN_TAIL_UTF8);
-        at = put(frame, at, digits);
-        frame[at] = '}';
+        if (seq < 0) {
+            put(frame, at, Long.toString(seq).getBytes(StandardCharsets.US_ASCII)); // only a placeholder is negative
+        } else {
+            long rest = seq;
+            for (int i = frame.length - 2; i >= at; i--) {
+                frame[i] = (byte) ('0' + rest % 10);
+                rest /= 10;
+            }
+        }
+        frame[frame.length - 1] = '}';
         return frame;
+    }
+
+    private static int digits(long value) {
+        if (value < 0) {
+            return Long.toString(value).length();
+        }
+        int digits = 1;
+        for (long rest = value; rest >= 10; rest /= 10) {
+            digits++;
+        }
+        return digits;
     }
 
     private static final byte[] TOKEN_HEAD_UTF8 = TOKEN_HEAD.getBytes(StandardCharsets.US_ASCII);

@@ -378,6 +378,20 @@ public class InMemorySessionStreams implements SessionStreams {
 
     @Override
     public long append(String sessionId, LongFunction<String> frame) {
+        return append(sessionId, frame, null);
+    }
+
+    @Override
+    public long appendToken(String sessionId, String token) {
+        return append(sessionId, seq -> new String(ServerFrames.tokenUtf8(token, seq), StandardCharsets.UTF_8),
+                token);
+    }
+
+    /**
+     * @param token for a non-final token frame, its text: the frame kept here is built from it as UTF-8 (no string
+     *              in between); {@code frame} then only makes what is forwarded elsewhere
+     */
+    private long append(String sessionId, LongFunction<String> frame, String token) {
         while (true) {
             Log log = log(sessionId);
             long seq;
@@ -394,7 +408,11 @@ public class InMemorySessionStreams implements SessionStreams {
                     seq = SEQ_PLACEHOLDER;
                 } else {
                     seq = log.nextSeq++;
-                    keep(log, seq, frame.apply(seq));
+                    if (token != null) {
+                        keepToken(log, seq, token);
+                    } else {
+                        keep(log, seq, frame.apply(seq));
+                    }
                     ready = takeReadyWaiters(log);
                 }
             }
@@ -425,7 +443,22 @@ public class InMemorySessionStreams implements SessionStreams {
         log.known = true;
         trackAnswer(log, text);
         store.appended(log.sessionId, seq, text);
-        int bytes = append(log, seq, text);
+        deliverKept(log, append(log, seq, text));
+    }
+
+    /** {@link #keep} for a non-final token frame, from its text. Holds the lock. */
+    private void keepToken(Log log, long seq, String token) {
+        log.known = true;
+        log.answerOpen = true; // what trackAnswer makes of a non-final frame
+        byte[] utf8 = ServerFrames.tokenUtf8(token, seq);
+        store.appendedUtf8(log.sessionId, seq, utf8);
+        log.frames.addLast(seq, utf8, ServerFrames.tokenTextEnd(utf8, seq));
+        kept(log, utf8.length);
+        deliverKept(log, utf8.length);
+    }
+
+    /** A frame of {@code bytes} was kept: delivers what it can, and frees what it must. Holds the lock. */
+    private void deliverKept(Log log, int bytes) {
         log.undeliveredBytes += bytes;
         pump(log);
         log.frames.forgetNewest();

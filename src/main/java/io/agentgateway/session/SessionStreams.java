@@ -32,6 +32,12 @@ public interface SessionStreams {
     long append(String sessionId, LongFunction<String> frame);
 
     /**
+     * Appends a non-final token frame of the session's answer ({@code {"type": "assistant_message", "token": token,
+     * "is_final": false, "seq": n}}) as {@link #append} would, built as UTF-8 at once: the frame every token makes.
+     */
+    long appendToken(String sessionId, String token);
+
+    /**
      * Makes {@code socket} the session's reader. Without {@code lastSeq} it gets live frames from now on. With it,
      * the socket first gets {@code {"type": "resumed", ...}}: then every kept frame after {@code lastSeq} and the live
      * ones, or, when those frames are no longer kept (or the session is unknown), live frames only.

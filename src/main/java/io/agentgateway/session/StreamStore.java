@@ -1,5 +1,6 @@
 package io.agentgateway.session;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /**
@@ -15,6 +16,10 @@ public interface StreamStore {
         }
 
         @Override
+        public void appendedUtf8(String sessionId, long seq, byte[] utf8) {
+        }
+
+        @Override
         public void flush() {
         }
 
@@ -26,6 +31,11 @@ public interface StreamStore {
 
     /** A frame was appended to a session's stream here; never blocks. */
     void appended(String sessionId, long seq, String text);
+
+    /** The same for a frame kept as UTF-8: a store that needs the text decodes it; one that keeps nothing does not. */
+    default void appendedUtf8(String sessionId, long seq, byte[] utf8) {
+        appended(sessionId, seq, new String(utf8, StandardCharsets.UTF_8));
+    }
 
     /** Writes what is queued now (blocking: not on an event loop). */
     void flush();

@@ -60,6 +60,19 @@ class AgentStreamLinesTest {
                 .isInstanceOf(AgentStreamException.class);
     }
 
+    @Test
+    void aChunkReadInPlaceFromABiggerArrayIsReadOnlyWithinItsRange() {
+        // each received buffer's bytes sit in an array with others around them: "xx" must never be read
+        byte[] first = bytes("xxdata: one\r\ndata: tw\rxx");
+        byte[] second = bytes("xx\nlast\nxx");
+        AgentStreamLines lines = new AgentStreamLines(1024);
+        List<String> out = new ArrayList<>();
+        assertThat(lines.feed(first, 2, first.length - 2, text(out::add))).isTrue();
+        assertThat(lines.feed(second, 2, second.length - 2, text(out::add))).isTrue();
+        lines.finish(text(out::add));
+        assertThat(out).containsExactly("data: one", "data: tw", "last");
+    }
+
     private static List<String> linesOf(byte[]... chunks) {
         AgentStreamLines lines = new AgentStreamLines(1024);
         List<String> out = new ArrayList<>();

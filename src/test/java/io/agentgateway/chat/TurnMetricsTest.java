@@ -161,6 +161,11 @@ class TurnMetricsTest {
         }
 
         @Override
+        public synchronized long appendToken(String sessionId, String token) {
+            return append(sessionId, s -> new ServerFrames(new ObjectMapper()).token(token, false, s));
+        }
+
+        @Override
         public java.util.Optional<Resumption> attach(ClientSocket socket, java.util.OptionalLong lastSeq) {
             return java.util.Optional.empty();
         }

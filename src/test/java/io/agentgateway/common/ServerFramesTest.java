@@ -54,6 +54,26 @@ class ServerFramesTest {
                 .as("a token ending in an escaped backslash").isPositive();
     }
 
+    @Test
+    void aTokenFrameBuiltAsUtf8IsByteForByteTheTokenFrameEncoded() {
+        String plain = "plain words / <b> \u007f~";
+        String quoted = "say \"hi\"\\ \n\t\u0001 é 漢字 😀 </script>";
+        String loneSurrogate = "broken \ud800 pair \udc00";
+        // Long.MIN_VALUE: the placeholder seq of a frame forwarded to another instance
+        // each kind of character that needs quoting alone in an otherwise plain token, then all of them together
+        for (String token : java.util.List.of("", plain, "a \"quote\"", "a back\\slash", "a\u001fcontrol", "café",
+                quoted, loneSurrogate)) {
+            for (long seq : new long[] {0, 9, 10, 12345, Long.MAX_VALUE, Long.MIN_VALUE}) {
+                byte[] frame = ServerFrames.tokenUtf8(token, seq);
+                assertThat(frame).as("%s #%d", token, seq).isEqualTo(utf8(frames.token(token, false, seq)));
+                assertThat(ServerFrames.mergedToken(ServerFrames.quotedUtf8(token), seq)).isEqualTo(frame);
+                if (seq >= 0) {
+                    assertThat(ServerFrames.tokenTextEnd(frame, seq)).isEqualTo(ServerFrames.tokenTextEnd(frame));
+                }
+            }
+        }
+    }
+
     private static byte[] utf8(String s) {
         return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
