@@ -74,8 +74,8 @@ public class RedisStreamStore implements StreamStore {
         if (bySession.isEmpty()) {
             return;
         }
-        // one transaction (sent as one batch by Jedis): nobody sees a list between its push and its TTL, and an
-        // instance dying mid-batch cannot leave one that never expires
+        // one transaction (Jedis writes its commands without waiting for each reply: one round trip, as the pipeline
+        // was): nobody sees a list between its push and its TTL, and an instance dying mid-batch leaves none without
         redis.execute(new SessionCallback<List<Object>>() {
             @Override
             @SuppressWarnings({"unchecked", "rawtypes"})
