@@ -452,9 +452,7 @@ public class InMemorySessionStreams implements SessionStreams {
         log.answerOpen = true; // what trackAnswer makes of a non-final frame
         byte[] utf8 = ServerFrames.tokenUtf8(token, seq);
         store.appendedUtf8(log.sessionId, seq, utf8);
-        log.frames.addLast(seq, utf8, ServerFrames.tokenTextEnd(utf8, seq));
-        kept(log, utf8.length);
-        deliverKept(log, utf8.length);
+        deliverKept(log, append(log, seq, utf8, ServerFrames.tokenTextEnd(utf8, seq)));
     }
 
     /** A frame of {@code bytes} was kept: delivers what it can, and frees what it must. Holds the lock. */
@@ -468,7 +466,12 @@ public class InMemorySessionStreams implements SessionStreams {
     /** Keeps a frame; returns its length in bytes. Holds the lock. */
     private int append(Log log, long seq, String text) {
         byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
-        log.frames.addLast(seq, utf8, ServerFrames.tokenTextEnd(utf8));
+        return append(log, seq, utf8, ServerFrames.tokenTextEnd(utf8));
+    }
+
+    /** {@link #append} of a frame already in UTF-8, whose token text ends at {@code tokenTextEnd} (-1: none). */
+    private int append(Log log, long seq, byte[] utf8, int tokenTextEnd) {
+        log.frames.addLast(seq, utf8, tokenTextEnd);
         kept(log, utf8.length);
         return utf8.length;
     }

@@ -1,5 +1,6 @@
 package io.agentgateway.session;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -29,7 +30,11 @@ public class RedisStreamStore implements StreamStore {
     private static final Logger LOG = LoggerFactory.getLogger(RedisStreamStore.class);
     private static final Pattern SEQ = Pattern.compile("\"seq\":(\\d+)\\}\\s*$");
 
-    private record Appended(String sessionId, String text) {
+    /** A frame to save, as text or as UTF-8: the writer thread decodes it, off the token path. */
+    private record Appended(String sessionId, String text, byte[] utf8) {
+        String frameText() {
+            return text != null ? text : new String(utf8, StandardCharsets.UTF_8);
+        }
     }
 
     private final StringRedisTemplate redis;
@@ -54,7 +59,12 @@ public class RedisStreamStore implements StreamStore {
 
     @Override
     public void appended(String sessionId, long seq, String text) {
-        queue.add(new Appended(sessionId, text));
+        queue.add(new Appended(sessionId, text, null));
+    }
+
+    @Override
+    public void appendedUtf8(String sessionId, long seq, byte[] utf8) {
+        queue.add(new Appended(sessionId, null, utf8));
     }
 
     private void flushQuietly() {
@@ -69,7 +79,7 @@ public class RedisStreamStore implements StreamStore {
     public synchronized void flush() {
         Map<String, List<String>> bySession = new LinkedHashMap<>();
         for (Appended a; (a = queue.poll()) != null; ) {
-            bySession.computeIfAbsent(a.sessionId(), k -> new ArrayList<>()).add(a.text());
+            bySession.computeIfAbsent(a.sessionId(), k -> new ArrayList<>()).add(a.frameText());
         }
         if (bySession.isEmpty()) {
             return;

@@ -1,6 +1,5 @@
 package io.agentgateway.session;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /**
@@ -32,10 +31,8 @@ public interface StreamStore {
     /** A frame was appended to a session's stream here; never blocks. */
     void appended(String sessionId, long seq, String text);
 
-    /** The same for a frame kept as UTF-8: a store that needs the text decodes it; one that keeps nothing does not. */
-    default void appendedUtf8(String sessionId, long seq, byte[] utf8) {
-        appended(sessionId, seq, new String(utf8, StandardCharsets.UTF_8));
-    }
+    /** The same for a frame kept as UTF-8 (a token's): never blocks, and decodes nothing on the caller's thread. */
+    void appendedUtf8(String sessionId, long seq, byte[] utf8);
 
     /** Writes what is queued now (blocking: not on an event loop). */
     void flush();
