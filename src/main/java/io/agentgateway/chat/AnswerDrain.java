@@ -25,6 +25,12 @@ public class AnswerDrain extends EventNotifierSupport {
 
     public AnswerDrain(StreamRegistry streams) {
         this.streams = streams;
+        // A notifier that takes exchange events makes Camel build an event for every exchange and every hop (and time
+        // each send): this one needs only the context's stop.
+        setIgnoreExchangeEvents(true);
+        setIgnoreRouteEvents(true);
+        setIgnoreServiceEvents(true);
+        setIgnoreStepEvents(true);
     }
 
     @Override

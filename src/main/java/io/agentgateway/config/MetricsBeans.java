@@ -66,6 +66,12 @@ final class MetricsBeans {
         context.addRoutePolicyFactory(routes);
         MicrometerRouteEventNotifier routeEvents = new MicrometerRouteEventNotifier();
         routeEvents.setMeterRegistry(registry);
+        // It counts routes added, running and reloaded: route events only. Left taking exchange events, it made Camel
+        // build an event for every exchange and every hop of every message (and time each send), to be dropped.
+        routeEvents.setIgnoreExchangeEvents(true);
+        routeEvents.setIgnoreCamelContextEvents(true);
+        routeEvents.setIgnoreServiceEvents(true);
+        routeEvents.setIgnoreStepEvents(true);
         context.getManagementStrategy().addEventNotifier(routeEvents);
 
         // The JVM's meters read its management beans, about 100 classes to load: they are bound on another thread

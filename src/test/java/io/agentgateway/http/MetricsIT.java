@@ -114,6 +114,17 @@ class MetricsIT extends GatewayWithAgent {
         }
     }
 
+    /**
+     * Camel builds an event for every exchange and every hop (and times each send) as soon as one notifier takes
+     * exchange events: none of the gateway's does (the route meters come from route events and the route policy).
+     */
+    @Test
+    void noEventNotifierTakesExchangeEvents() {
+        var notifiers = gateway.context().getManagementStrategy().getEventNotifiers();
+        assertThat(notifiers).isNotEmpty().allSatisfy(n -> assertThat(n.isIgnoreExchangeEvents())
+                .as(n.getClass().getName() + " takes exchange events").isTrue());
+    }
+
     @Test
     void aCompletedAnswerCountsItsTokensAndTimesThem() {
         List<String> tokens = List.of("one ", "two ", "three ", "four ", "five");
