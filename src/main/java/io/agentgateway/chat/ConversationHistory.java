@@ -16,5 +16,8 @@ public interface ConversationHistory {
         return false;
     }
 
+    /** Whether {@link #append} keeps anything (not with GATEWAY__HISTORY_MAX_MESSAGES=0); if not, turns skip the text. */
+    boolean keeps();
+
     void clear(String sessionId);
 }

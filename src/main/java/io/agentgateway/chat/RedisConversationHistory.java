@@ -76,6 +76,11 @@ public class RedisConversationHistory implements ConversationHistory {
     }
 
     @Override
+    public boolean keeps() {
+        return maxMessages > 0;
+    }
+
+    @Override
     public void append(String sessionId, ChatMessage user, ChatMessage assistant) {
         if (maxMessages == 0) {
             return;

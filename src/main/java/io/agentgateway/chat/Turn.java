@@ -17,7 +17,10 @@ import io.netty.buffer.ByteBufUtil;
  */
 public final class Turn {
 
-    /** Records a completed answer, then runs {@code then} (on any thread): the final waits for the record. */
+    /**
+     * Records a completed answer (its text, or "" if the turn was told not to gather it), then runs {@code then} (on any
+     * thread): the final waits for the record.
+     */
     @FunctionalInterface
     public interface Recorder {
         void record(Turn turn, String answer, Runnable then);
@@ -33,7 +36,8 @@ public final class Turn {
     private final long maxAnswerBytes;
     private final Consumer<Turn> onFinish;
     private final Recorder onComplete;
-    private final StringBuilder answer = new StringBuilder();
+    /** the answer's text so far, for the record; null when nothing keeps it (history off) */
+    private final StringBuilder answer;
     private final GatewayMetrics metrics;
     /** when the user's message came in (nanoTime), for the time to the first token */
     private final long startNanos = System.nanoTime();
@@ -47,18 +51,20 @@ public final class Turn {
 
     /**
      * @param maxAnswerBytes past this many bytes of answer the turn fails (GATEWAY__MAX_ANSWER_BYTES)
+     * @param gatherAnswer   whether to gather the answer's text for {@code onComplete}: not when nothing keeps it
      * @param onFinish       runs once when the turn ends, however it ends, before its final frame goes out
      * @param onComplete     runs once, before {@code onFinish}, with the whole answer when the turn completes normally;
      *                       the turn ends (onFinish, then the final) when it says so
      * @param metrics        hears of each token sent and of how the turn ended
      */
     public Turn(String sessionId, String userContent, SessionStreams streams, ServerFrames frames, long maxAnswerBytes,
-                Consumer<Turn> onFinish, Recorder onComplete, GatewayMetrics metrics) {
+                boolean gatherAnswer, Consumer<Turn> onFinish, Recorder onComplete, GatewayMetrics metrics) {
         this.sessionId = sessionId;
         this.userContent = userContent;
         this.streams = streams;
         this.frames = frames;
         this.maxAnswerBytes = maxAnswerBytes;
+        this.answer = gatherAnswer ? new StringBuilder() : null;
         this.onFinish = onFinish;
         this.onComplete = onComplete;
         this.metrics = metrics;
@@ -80,7 +86,9 @@ public final class Turn {
             }
             answerBytes += ByteBufUtil.utf8Bytes(token);
             if (answerBytes <= maxAnswerBytes) {
-                answer.append(token);
+                if (answer != null) {
+                    answer.append(token);
+                }
                 long now = System.nanoTime();
                 metrics.token(!anyToken, now - (anyToken ? lastTokenNanos : startNanos));
                 anyToken = true;
@@ -118,7 +126,7 @@ public final class Turn {
                 return false;
             }
             finished = true; // nothing else can end it now, nor append to it
-            text = answer.toString();
+            text = answer == null ? "" : answer.toString();
         }
         // recorded, and the turn's slot, lock and registration given back, before the final goes out: a client that
         // sees is_final and asks again at once, on any instance, finds the history and room for its next answer

@@ -102,7 +102,7 @@ public class TurnControl implements SessionListener {
         }
         // the slot and the lock free when the turn ends, however it ends (completed, failed, cancelled, abandoned)
         Turn turn = new Turn(socket.sessionId(), message.content(), sessionStreams, frames, limits.maxAnswerBytes(),
-                t -> {
+                history.keeps(), t -> {
                     streams.end(t);
                     slot.release();
                     limits.turnLocks().unlock(t.sessionId());

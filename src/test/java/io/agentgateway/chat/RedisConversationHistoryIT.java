@@ -49,6 +49,15 @@ class RedisConversationHistoryIT {
     }
 
     @Test
+    void aLimitOfZeroKeepsNothingAndSaysSo() {
+        RedisConversationHistory off = history(0, Duration.ofSeconds(30));
+        assertThat(off.keeps()).isFalse();
+        off.append("s", user(1), assistant(1));
+        assertThat(redisServer.template().hasKey("t:{s}:history")).isFalse();
+        assertThat(history(1, Duration.ofSeconds(30)).keeps()).isTrue();
+    }
+
+    @Test
     void withoutRedisTheTurnGoesAheadWithoutHistory() throws Exception {
         RedisConversationHistory history = history(4, Duration.ofSeconds(30));
         redisServer.server().stop();

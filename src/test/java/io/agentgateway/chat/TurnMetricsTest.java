@@ -100,7 +100,7 @@ class TurnMetricsTest {
 
     /** A turn whose frames go to {@code stream}, recorded at once, telling {@code metrics}. */
     static Turn quietTurn(QuietStream stream, GatewayMetrics metrics) {
-        return new Turn("s", "hi", stream, new ServerFrames(new ObjectMapper()), 1 << 20, t -> { },
+        return new Turn("s", "hi", stream, new ServerFrames(new ObjectMapper()), 1 << 20, true, t -> { },
                 (t, answer, then) -> then.run(), metrics);
     }
 
