@@ -5,6 +5,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
 import org.apache.camel.Consumer;
 import org.apache.camel.Processor;
 import org.apache.camel.Producer;
@@ -26,6 +27,8 @@ public class AgentStreamEndpoint extends DefaultEndpoint {
     }
 
     private final String agentUrl;
+    /** the agent's URL parsed once (each request copies it): parsing it again per answer showed in the profile */
+    private final RequestOptions requestTemplate;
     private final Options options;
     /** where the stream's end goes once the answer is under way; null: the exchange lasts the whole stream */
     private final String streamEndUri;
@@ -39,6 +42,9 @@ public class AgentStreamEndpoint extends DefaultEndpoint {
         super(uri, component);
         this.agentUrl = agentUrl;
         this.options = options;
+        // getting a pooled connection, which may include connecting, is under the connect timeout
+        this.requestTemplate = new RequestOptions().setAbsoluteURI(agentUrl)
+                .setConnectTimeout(options.connectTimeoutMs());
         this.streamEndUri = streamEndUri;
     }
 
@@ -49,6 +55,11 @@ public class AgentStreamEndpoint extends DefaultEndpoint {
 
     public String agentUrl() {
         return agentUrl;
+    }
+
+    /** A new request to the agent's URL, with the connect timeout; the caller adds the method and headers. */
+    RequestOptions newRequest() {
+        return new RequestOptions(requestTemplate);
     }
 
     public Options options() {

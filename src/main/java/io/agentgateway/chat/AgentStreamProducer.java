@@ -84,10 +84,7 @@ final class AgentStreamProducer extends DefaultAsyncProducer {
     }
 
     private RequestOptions request(Exchange exchange) {
-        RequestOptions options = new RequestOptions()
-                .setAbsoluteURI(endpoint.agentUrl())
-                // getting a pooled connection, which may include connecting
-                .setConnectTimeout(endpoint.options().connectTimeoutMs());
+        RequestOptions options = endpoint.newRequest();
         String method = exchange.getMessage().getHeader(Exchange.HTTP_METHOD, String.class);
         options.setMethod(method == null ? HttpMethod.POST : HttpMethod.valueOf(method));
         for (Map.Entry<String, Object> header : exchange.getMessage().getHeaders().entrySet()) {

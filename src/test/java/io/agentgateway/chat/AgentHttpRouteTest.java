@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.Properties;
 
 import io.agentgateway.testing.YamlRoutes;
+import io.vertx.core.http.RequestOptions;
 import org.apache.camel.Exchange;
 import org.apache.camel.builder.AdviceWith;
 import org.apache.camel.component.mock.MockEndpoint;
@@ -66,5 +67,21 @@ class AgentHttpRouteTest extends CamelTestSupport {
                 AgentStreamEndpoint.class);
         assertThat(endpoint.agentUrl()).isEqualTo("https://agent.test/openai/chat?api-version=2024-06-01");
         assertThat(endpoint.options().idleTimeoutMs()).isEqualTo(5000);
+    }
+
+    @Test
+    void eachRequestIsANewCopyOfTheAgentUrlAndConnectTimeout() {
+        AgentStreamEndpoint endpoint = context.getEndpoint(
+                "agent-stream:https://agent.test:8443/openai/chat?api-version=2024-06-01&connectTimeout=1500",
+                AgentStreamEndpoint.class);
+        RequestOptions first = endpoint.newRequest().putHeader("X-One", "1");
+        RequestOptions second = endpoint.newRequest();
+        assertThat(second.getHost()).isEqualTo("agent.test");
+        assertThat(second.getPort()).isEqualTo(8443);
+        assertThat(second.isSsl()).isTrue();
+        assertThat(second.getURI()).isEqualTo("/openai/chat?api-version=2024-06-01");
+        assertThat(second.getConnectTimeout()).isEqualTo(1500);
+        assertThat(first.getHeaders().contains("X-One")).isTrue();
+        assertThat(second.getHeaders() == null || !second.getHeaders().contains("X-One")).as("headers shared").isTrue();
     }
 }
