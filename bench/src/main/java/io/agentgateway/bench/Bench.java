@@ -33,7 +33,7 @@ public final class Bench {
 
     /** Every scenario, in the order they run. */
     static final List<String> SCENARIOS =
-            List.of("startup", "throughput", "latency", "scale", "idle", "slow", "judgement", "redis");
+            List.of("startup", "throughput", "latency", "scale", "idle", "slow", "judgement", "redis", "answers");
 
     private static final String GATEWAY = "gateway";
     private static final String BASELINE = "baseline (raw Vert.x)";
@@ -137,6 +137,7 @@ public final class Bench {
             scenario("slow", () -> slowReaders(smoke ? 5 : 100, smoke ? 2 : 15));
             scenario("judgement", () -> judgement(smoke ? 4 : 64, smoke ? 50 : 2000, smoke ? 200 : 20_000));
             scenario("redis", () -> redisMode(smoke ? 5 : 100, smoke ? 50 : 2000, smoke ? 10 : 200, smoke ? 10 : 60));
+            scenario("answers", () -> answers(smoke ? 10 : 1000, smoke ? 2 : 40));
         } finally {
             agent.destroyForcibly();
             agent.waitFor(10, TimeUnit.SECONDS);
@@ -276,6 +277,39 @@ public final class Bench {
             String run = runName("throughput", side, pair);
             try (Target t = start(side, run, Map.of())) {
                 return flatOut(t, run, sessions, tokensEach);
+            }
+        });
+    }
+
+    /**
+     * Answers of one token, every session asking at once, round after round: what beginning and ending an answer
+     * costs (the turn's routes, the agent request, the final), the work that crowds the latency scenario's ramp.
+     */
+    private void answers(int sessions, int rounds) throws Exception {
+        Paired p = new Paired(sessions + " sessions × " + rounds + " rounds of one-token answers, asked at once",
+                GATEWAY, BASELINE)
+                .measure("rate", "answers completed", "answers/s")
+                .measure("cpuPer", "CPU per answer", "µs");
+        pairs("9 answers", p, (side, pair) -> {
+            String run = runName("answers", side, pair);
+            try (Target t = start(side, run, Map.of()); LoadClient load = new LoadClient(sessions)) {
+                load.open(t.port, sessions, run);
+                for (int w = 0; w < (smoke ? 1 : 5); w++) { // the JIT compiles the answer's path
+                    if (!streamed(t, run, load, load.stream(1, 0, 0, deadline()))) {
+                        return new Figures();
+                    }
+                }
+                double cpu0 = t.cpuSeconds();
+                long t0 = System.nanoTime();
+                for (int r = 0; r < rounds; r++) {
+                    if (!streamed(t, run, load, load.stream(1, 0, 0, deadline()))) {
+                        return new Figures();
+                    }
+                }
+                double secs = (System.nanoTime() - t0) / 1e9;
+                double answers = (double) sessions * rounds;
+                return new Figures().put("rate", answers / secs)
+                        .put("cpuPer", (t.cpuSeconds() - cpu0) * 1e6 / answers);
             }
         });
     }
