@@ -442,8 +442,9 @@ public class InMemorySessionStreams implements SessionStreams {
     private void keep(Log log, long seq, String text) {
         log.known = true;
         trackAnswer(log, text);
-        store.appended(log.sessionId, seq, text);
-        deliverKept(log, append(log, seq, text));
+        byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+        store.appended(log.sessionId, seq, utf8);
+        deliverKept(log, append(log, seq, utf8));
     }
 
     /** {@link #keep} for a non-final token frame, from its text. Holds the lock. */
@@ -451,7 +452,7 @@ public class InMemorySessionStreams implements SessionStreams {
         log.known = true;
         log.answerOpen = true; // what trackAnswer makes of a non-final frame
         byte[] utf8 = ServerFrames.tokenUtf8(token, seq);
-        store.appendedUtf8(log.sessionId, seq, utf8);
+        store.appended(log.sessionId, seq, utf8);
         deliverKept(log, append(log, seq, utf8, ServerFrames.tokenTextEnd(utf8, seq)));
     }
 
@@ -465,7 +466,11 @@ public class InMemorySessionStreams implements SessionStreams {
 
     /** Keeps a frame; returns its length in bytes. Holds the lock. */
     private int append(Log log, long seq, String text) {
-        byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+        return append(log, seq, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** {@link #append} of a frame in UTF-8. */
+    private int append(Log log, long seq, byte[] utf8) {
         return append(log, seq, utf8, ServerFrames.tokenTextEnd(utf8));
     }
 

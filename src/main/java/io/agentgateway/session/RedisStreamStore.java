@@ -15,9 +15,7 @@ import java.util.regex.Pattern;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.dao.DataAccessException;
-import org.springframework.data.redis.core.RedisOperations;
-import org.springframework.data.redis.core.SessionCallback;
+import org.springframework.data.redis.core.RedisCallback;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
 /**
@@ -30,11 +28,8 @@ public class RedisStreamStore implements StreamStore {
     private static final Logger LOG = LoggerFactory.getLogger(RedisStreamStore.class);
     private static final Pattern SEQ = Pattern.compile("\"seq\":(\\d+)\\}\\s*$");
 
-    /** A frame to save, as text or as UTF-8: the writer thread decodes it, off the token path. */
-    private record Appended(String sessionId, String text, byte[] utf8) {
-        String frameText() {
-            return text != null ? text : new String(utf8, StandardCharsets.UTF_8);
-        }
+    /** A frame to save, in the UTF-8 it was kept as: written as it is (the template's strings are UTF-8 too). */
+    private record Appended(String sessionId, byte[] utf8) {
     }
 
     private final StringRedisTemplate redis;
@@ -58,13 +53,8 @@ public class RedisStreamStore implements StreamStore {
     }
 
     @Override
-    public void appended(String sessionId, long seq, String text) {
-        queue.add(new Appended(sessionId, text, null));
-    }
-
-    @Override
-    public void appendedUtf8(String sessionId, long seq, byte[] utf8) {
-        queue.add(new Appended(sessionId, null, utf8));
+    public void appended(String sessionId, long seq, byte[] utf8) {
+        queue.add(new Appended(sessionId, utf8));
     }
 
     private void flushQuietly() {
@@ -77,28 +67,24 @@ public class RedisStreamStore implements StreamStore {
 
     @Override
     public synchronized void flush() {
-        Map<String, List<String>> bySession = new LinkedHashMap<>();
+        Map<String, List<byte[]>> bySession = new LinkedHashMap<>();
         for (Appended a; (a = queue.poll()) != null; ) {
-            bySession.computeIfAbsent(a.sessionId(), k -> new ArrayList<>()).add(a.frameText());
+            bySession.computeIfAbsent(a.sessionId(), k -> new ArrayList<>()).add(a.utf8());
         }
         if (bySession.isEmpty()) {
             return;
         }
         // one transaction (Jedis writes its commands without waiting for each reply: one round trip, as the pipeline
         // was): nobody sees a list between its push and its TTL, and an instance dying mid-batch leaves none without
-        redis.execute(new SessionCallback<List<Object>>() {
-            @Override
-            @SuppressWarnings({"unchecked", "rawtypes"})
-            public List<Object> execute(RedisOperations operations) throws DataAccessException {
-                operations.multi();
-                for (Map.Entry<String, List<String>> e : bySession.entrySet()) {
-                    String key = key(e.getKey());
-                    operations.opsForList().rightPushAll(key, e.getValue());
-                    operations.opsForList().trim(key, -maxFrames, -1);
-                    operations.expire(key, ttl);
-                }
-                return operations.exec();
+        redis.execute((RedisCallback<List<Object>>) connection -> {
+            connection.multi();
+            for (Map.Entry<String, List<byte[]>> e : bySession.entrySet()) {
+                byte[] key = key(e.getKey()).getBytes(StandardCharsets.UTF_8);
+                connection.listCommands().rPush(key, e.getValue().toArray(new byte[0][]));
+                connection.listCommands().lTrim(key, -maxFrames, -1);
+                connection.keyCommands().pExpire(key, ttl.toMillis());
             }
+            return connection.exec();
         });
     }
 

@@ -11,11 +11,7 @@ public interface StreamStore {
     /** One instance alone keeps nothing beyond its memory. */
     StreamStore NONE = new StreamStore() {
         @Override
-        public void appended(String sessionId, long seq, String text) {
-        }
-
-        @Override
-        public void appendedUtf8(String sessionId, long seq, byte[] utf8) {
+        public void appended(String sessionId, long seq, byte[] utf8) {
         }
 
         @Override
@@ -28,11 +24,11 @@ public interface StreamStore {
         }
     };
 
-    /** A frame was appended to a session's stream here; never blocks. */
-    void appended(String sessionId, long seq, String text);
-
-    /** The same for a frame kept as UTF-8 (a token's): never blocks, and decodes nothing on the caller's thread. */
-    void appendedUtf8(String sessionId, long seq, byte[] utf8);
+    /**
+     * A frame was appended to a session's stream here, as the UTF-8 it is kept and sent as (not to be changed): never
+     * blocks, and neither decodes nor copies it on the caller's thread.
+     */
+    void appended(String sessionId, long seq, byte[] utf8);
 
     /** Writes what is queued now (blocking: not on an event loop). */
     void flush();
