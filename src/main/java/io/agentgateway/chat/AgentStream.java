@@ -1,6 +1,5 @@
 package io.agentgateway.chat;
 
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -154,7 +153,7 @@ final class AgentStream implements AgentCall {
      * loop.
      */
     private void completeExchangeEarly() {
-        properties = new HashMap<>(exchange.getProperties());
+        properties = AgentStreamEnd.carried(exchange.getProperties());
         exchange.setProperty(GatewayHeaders.AGENT_STREAM_GOES_ON, Boolean.TRUE);
         AsyncCallback done = callback;
         exchange = null;

@@ -1,5 +1,6 @@
 package io.agentgateway.chat;
 
+import java.util.HashMap;
 import java.util.Map;
 
 import io.agentgateway.common.GatewayHeaders;
@@ -44,6 +45,21 @@ final class AgentStreamEnd {
             return endpoint.getCamelContext().getEndpoint(uri + (uri.contains("?") ? "&" : "?") + "block=false");
         }
         return endpoint;
+    }
+
+    /**
+     * What the end's exchange takes over from the call's properties: all but its routes' timer samples
+     * ({@link GatewayHeaders#ROUTE_TIMER_PREFIX}), which belong to routes that complete now; copied, they were held,
+     * to no use, for the answer's whole length.
+     */
+    static Map<String, Object> carried(Map<String, Object> callProperties) {
+        Map<String, Object> carried = new HashMap<>();
+        callProperties.forEach((name, value) -> {
+            if (!name.startsWith(GatewayHeaders.ROUTE_TIMER_PREFIX)) {
+                carried.put(name, value);
+            }
+        });
+        return carried;
     }
 
     void start() {

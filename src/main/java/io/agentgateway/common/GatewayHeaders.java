@@ -71,6 +71,13 @@ public final class GatewayHeaders {
     public static final String TURN = "GatewayTurn";
 
     /**
+     * Prefix of the exchange properties that hold a route's timer sample while the exchange is in that route (the route
+     * metrics, {@code metrics/LeanRoutePolicyFactory}): state of those routes, which an answer's end exchange
+     * ({@code agent-stream}'s {@code streamEnd}) does not take over from the call's exchange.
+     */
+    public static final String ROUTE_TIMER_PREFIX = "GatewayRouteTimer-";
+
+    /**
      * Exchange property: on the exchange that {@code agent-stream} sends to its {@code streamEnd} endpoint, the failure
      * that ended the stream after the answer began (absent when it ended normally).
      */

@@ -3,6 +3,7 @@ package io.agentgateway.metrics;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import io.agentgateway.common.GatewayHeaders;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -116,7 +117,7 @@ public final class LeanRoutePolicyFactory extends MicrometerRoutePolicyFactory {
             this.naming = naming;
             this.registry = registry;
             this.configuration = configuration;
-            this.sampleProperty = "GatewayRouteTimer-" + route.getId();
+            this.sampleProperty = GatewayHeaders.ROUTE_TIMER_PREFIX + route.getId();
             this.total = total;
             this.succeeded = counter(configuration.isExchangesSucceeded(), naming.getExchangesSucceededName(route));
             this.failed = counter(configuration.isExchangesFailed(), naming.getExchangesFailedName(route));

@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
+import io.agentgateway.common.GatewayHeaders;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.camel.CamelContext;
@@ -65,7 +66,7 @@ class LeanRoutePolicyFactoryTest {
                     from("direct:a").routeId("a").to("direct:b");
                     from("direct:b").routeId("b")
                             .process(e -> {
-                                if (e.getProperty("GatewayRouteTimer-b") != null) {
+                                if (e.getProperty(GatewayHeaders.ROUTE_TIMER_PREFIX + "b") != null) {
                                     leanPropertySeen.put("b", true);
                                 }
                             })
