@@ -20,11 +20,13 @@ final class AgentStreamLines {
     }
 
     private static final int INITIAL = 256;
+    private static final byte[] NONE = new byte[0];
     /** past this a finished partial line's buffer is dropped rather than kept for the next one */
     private static final int KEEP_AT_MOST = 64 * 1024;
 
     private final int maxLineBytes;
-    private byte[] partial = new byte[INITIAL];
+    /** allocated at the first line split across chunks: most streams' lines never are */
+    private byte[] partial = NONE;
     private int partialLength;
     /** the last chunk ended with \r: a \n at the start of the next one belongs to it */
     private boolean skipLineFeed;
@@ -87,7 +89,7 @@ final class AgentStreamLines {
         if (partialLength == 0) {
             return true;
         }
-        byte[] line = take(new byte[0], 0, 0);
+        byte[] line = take(NONE, 0, 0);
         return handler.line(line, 0, taken);
     }
 
@@ -105,7 +107,7 @@ final class AgentStreamLines {
         taken = partialLength;
         partialLength = 0;
         if (partial.length > KEEP_AT_MOST) {
-            partial = new byte[INITIAL]; // the long line's buffer goes once the handler has read it
+            partial = NONE; // the long line's buffer goes once the handler has read it
         }
         return line;
     }
@@ -117,7 +119,8 @@ final class AgentStreamLines {
         }
         checkLength(partialLength + n);
         if (partialLength + n > partial.length) {
-            partial = Arrays.copyOf(partial, Math.min(maxLineBytes, Math.max(partial.length * 2, partialLength + n)));
+            partial = Arrays.copyOf(partial,
+                    Math.min(maxLineBytes, Math.max(Math.max(INITIAL, partial.length * 2), partialLength + n)));
         }
         System.arraycopy(chunk, from, partial, partialLength, n);
         partialLength += n;
