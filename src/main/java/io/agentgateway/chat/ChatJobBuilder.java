@@ -29,7 +29,7 @@ public class ChatJobBuilder implements Processor {
     public void process(Exchange exchange) throws Exception {
         Turn turn = exchange.getProperty(GatewayHeaders.TURN, Turn.class);
         String requestId = QueueJobs.newRequestId();
-        String job = jobs.job(requestId, agentId, mapper.readTree(exchange.getMessage().getBody(String.class)));
+        String job = jobs.job(requestId, agentId, mapper.readTree(exchange.getMessage().getBody(byte[].class)));
         turns.begin(requestId, turn);
         exchange.getMessage().setHeader(GatewayHeaders.AGENT_ID, agentId);
         exchange.getMessage().setBody(job);
