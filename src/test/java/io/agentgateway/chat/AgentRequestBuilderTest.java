@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentgateway.common.GatewayHeaders;
-import io.agentgateway.common.ServerFrames;
 import org.apache.camel.Exchange;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
@@ -22,8 +21,8 @@ class AgentRequestBuilderTest {
         InMemoryConversationHistory history = new InMemoryConversationHistory(10);
         history.append("s-é", new ChatMessage("user", "first"), new ChatMessage("assistant", "ok \"quoted\"\n"));
         String question = "é, 中文, 😀, \\ and \u0001";
-        Turn turn = new Turn("s-é", question, new TurnMetricsTest.QuietStream(), new ServerFrames(mapper), 1 << 20,
-                true, t -> { }, (t, answer, then) -> then.run(), new TurnMetricsTest.Recording());
+        Turn turn = TurnMetricsTest.quietTurn("s-é", question, new TurnMetricsTest.QuietStream(), true,
+                (t, answer, then) -> then.run(), new TurnMetricsTest.Recording());
         Exchange exchange = new DefaultExchange(new DefaultCamelContext());
         exchange.setProperty(GatewayHeaders.TURN, turn);
 

@@ -100,8 +100,14 @@ class TurnMetricsTest {
 
     /** A turn whose frames go to {@code stream}, recorded at once, telling {@code metrics}. */
     static Turn quietTurn(QuietStream stream, GatewayMetrics metrics) {
-        return new Turn("s", "hi", stream, new ServerFrames(new ObjectMapper()), 1 << 20, true, t -> { },
-                (t, answer, then) -> then.run(), metrics);
+        return quietTurn("s", "hi", stream, true, (t, answer, then) -> then.run(), metrics);
+    }
+
+    /** The same for {@code sessionId} asking {@code question}, gathering its answer for {@code recorder} or not. */
+    static Turn quietTurn(String sessionId, String question, QuietStream stream, boolean gather, Turn.Recorder recorder,
+                          GatewayMetrics metrics) {
+        return new Turn(sessionId, question, stream, new ServerFrames(new ObjectMapper()), 1 << 20, gather, t -> { },
+                recorder, metrics);
     }
 
     static final class Recording implements GatewayMetrics {

@@ -3,10 +3,8 @@ package io.agentgateway.chat;
 import java.util.ArrayList;
 import java.util.List;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentgateway.chat.TurnMetricsTest.QuietStream;
 import io.agentgateway.chat.TurnMetricsTest.Recording;
-import io.agentgateway.common.ServerFrames;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -39,11 +37,10 @@ class TurnRecordTest {
 
     private QuietStream answer(boolean gather, String... tokens) {
         QuietStream stream = new QuietStream();
-        Turn turn = new Turn("s", "hi", stream, new ServerFrames(new ObjectMapper()), 1 << 20, gather, t -> { },
-                (t, answer, then) -> {
-                    recorded.add(answer);
-                    then.run();
-                }, new Recording());
+        Turn turn = TurnMetricsTest.quietTurn("s", "hi", stream, gather, (t, answer, then) -> {
+            recorded.add(answer);
+            then.run();
+        }, new Recording());
         for (String token : tokens) {
             assertThat(turn.emit(token)).isTrue();
         }
