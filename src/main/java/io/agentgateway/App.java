@@ -1,6 +1,7 @@
 package io.agentgateway;
 
 import io.agentgateway.config.InvalidConfigurationException;
+import io.agentgateway.config.LogSetup;
 import org.apache.camel.main.Main;
 
 /**
@@ -28,6 +29,8 @@ public final class App {
             }
             System.err.println("agent-gateway: invalid configuration: " + bad.getMessage());
             exitCode = EXIT_BAD_CONFIGURATION;
+        } finally {
+            LogSetup.flush(); // the lines still queued for the output, Camel's last ones among them
         }
         if (exitCode != 0) {
             System.exit(exitCode);

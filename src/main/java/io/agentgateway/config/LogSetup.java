@@ -21,10 +21,12 @@ import ch.qos.logback.core.util.CachingDateFormatter;
 import net.logstash.logback.encoder.LogstashEncoder;
 import net.logstash.logback.fieldnames.LogstashCommonFieldNames;
 import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The gateway's Logback configuration, in code: one console appender writing readable lines, or JSON objects for
- * log shippers ({@code GATEWAY__LOG_FORMAT=json}), at INFO. Logback finds it through
+ * log shippers ({@code GATEWAY__LOG_FORMAT=json}), at INFO, from a thread of its own ({@link AsyncLogOutput}), so
+ * that no caller waits on the output. Logback finds it through
  * META-INF/services/ch.qos.logback.classic.spi.Configurator before it looks for a logback.xml; reading one (Joran
  * and the JDK's XML parser) loaded about 400 classes, a tenth of what a start loads.
  * <p>
@@ -55,14 +57,29 @@ public class LogSetup extends ContextAwareBase implements Configurator {
         out.setName("OUT");
         out.setEncoder(encoder);
         out.start();
+        AsyncLogOutput async = new AsyncLogOutput();
+        async.setContext(context);
+        async.addAppender(out);
+        async.start();
 
         context.getLogger("org.apache.camel").setLevel(Level.INFO);
         context.getLogger("io.vertx").setLevel(Level.INFO);
         context.getLogger("org.apache.hc").setLevel(Level.WARN);
         ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.INFO);
-        root.addAppender(out);
+        root.addAppender(async);
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
+    }
+
+    /**
+     * Writes out what waits in the output's queue (for up to a second) and stops logging: for the end of main, when
+     * nothing more will log. A no-op under an operator's own Logback configuration.
+     */
+    public static void flush() {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context
+                && context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender(AsyncLogOutput.NAME) != null) {
+            context.stop();
+        }
     }
 
     /** One readable line per event. */

@@ -2,6 +2,7 @@ package io.agentgateway.testing;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -50,6 +51,15 @@ public final class GatewayProcess implements AutoCloseable {
      */
     public static GatewayProcess launch(String name, Map<String, String> env, List<String> jvmOptions)
             throws IOException {
+        return launch(name, env, jvmOptions, null);
+    }
+
+    /**
+     * Starts an instance whose output (stdout and stderr) goes to {@code output} rather than its log file: with
+     * {@link ProcessBuilder.Redirect#PIPE}, a pipe that only {@link #output()} reads.
+     */
+    public static GatewayProcess launch(String name, Map<String, String> env, List<String> jvmOptions,
+                                        ProcessBuilder.Redirect output) throws IOException {
         int port = RunningGateway.freePort();
         String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
         Path log = Path.of("target", "gateway-" + name + "-" + port + ".log");
@@ -57,7 +67,8 @@ public final class GatewayProcess implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(java, "-Xmx256m"));
         command.addAll(jvmOptions);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), App.class.getName()));
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(output != null ? output : ProcessBuilder.Redirect.to(log.toFile()));
         Map<String, String> environment = new LinkedHashMap<>(env);
         environment.put("HOST", "127.0.0.1");
         environment.put("PORT", Integer.toString(port));
@@ -112,6 +123,11 @@ public final class GatewayProcess implements AutoCloseable {
 
     public WsClient connect(String pathAndQuery) {
         return WsClient.connect(URI.create("ws://127.0.0.1:" + port + pathAndQuery));
+    }
+
+    /** The process's output, when it was launched with {@link ProcessBuilder.Redirect#PIPE}. */
+    public InputStream output() {
+        return process.getInputStream();
     }
 
     public String log() throws IOException {

@@ -1,0 +1,67 @@
+package io.agentgateway.config;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+import ch.qos.logback.classic.AsyncAppender;
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.LoggingEvent;
+
+/**
+ * The gateway's log output, written by a thread of its own: whoever logs (an event loop telling of a failed answer,
+ * say) only puts the event in a bounded queue, and never waits on the output. Written synchronously, a console whose
+ * reader stalls (a full pipe to a log shipper that stopped reading) blocked the first event loop that logged, and
+ * with it every socket of the gateway.
+ * <p>
+ * Logback's {@link AsyncAppender} with {@code neverBlock}: when the queue is four-fifths full, INFO and below are
+ * dropped first; when it is full, everything. What it drops it counts here, and says so (one WARN line) as soon as
+ * the queue has room again, so a gap in the log is never silent.
+ */
+final class AsyncLogOutput extends AsyncAppender {
+
+    /**
+     * Lines waiting for the output at most: a thousand answers failing at once (an agent gone while they stream)
+     * each log one WARN, and all of them fit while the output catches up.
+     */
+    static final int QUEUE_SIZE = 1024;
+    static final String NAME = "ASYNC-OUT";
+
+    private final AtomicLong dropped = new AtomicLong();
+
+    AsyncLogOutput() {
+        setName(NAME);
+        setQueueSize(QUEUE_SIZE);
+        setNeverBlock(true);
+    }
+
+    @Override
+    protected void append(ILoggingEvent event) {
+        int room = getRemainingCapacity();
+        // the queue's own rule (AsyncAppenderBase.append), checked here too so that what it drops is counted;
+        // a line that loses a race for the last slot is dropped by put() uncounted
+        if (room == 0 || (room < getDiscardingThreshold() && isDiscardable(event))) {
+            dropped.incrementAndGet();
+            return;
+        }
+        if (dropped.get() > 0 && room >= getDiscardingThreshold()) {
+            long lost = dropped.getAndSet(0);
+            if (lost > 0) {
+                super.append(droppedNotice(lost));
+            }
+        }
+        super.append(event);
+    }
+
+    private ILoggingEvent droppedNotice(long lost) {
+        LoggerContext context = (LoggerContext) getContext();
+        return new LoggingEvent(AsyncLogOutput.class.getName(), context.getLogger(LogSetup.class), Level.WARN,
+                "{} log lines were dropped: the log output did not keep up (the gateway never waits for it)",
+                null, new Object[] {lost});
+    }
+
+    /** Lines dropped since the last notice. */
+    long dropped() {
+        return dropped.get();
+    }
+}
