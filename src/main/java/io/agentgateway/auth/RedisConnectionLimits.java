@@ -2,6 +2,7 @@ package io.agentgateway.auth;
 
 import java.util.Optional;
 
+import io.agentgateway.common.OutageLog;
 import io.agentgateway.common.RedisSlots;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
@@ -22,6 +23,8 @@ public final class RedisConnectionLimits implements ConnectionLimits {
     private final RedisSlots slots;
     private final String prefix;
     private final ConnectionLimits local;
+    private final OutageLog outage = new OutageLog(LOG,
+            "Shared connection limit unavailable, counting this instance only", "Shared connection limits work again");
 
     public RedisConnectionLimits(Vertx vertx, RedisSlots slots, String prefix, ConnectionLimits local) {
         this.vertx = vertx;
@@ -45,8 +48,9 @@ public final class RedisConnectionLimits implements ConnectionLimits {
         try {
             both = slots.tryAcquireBeside(prefix + "app:{" + identity.get() + "}:connections",
                     maxConnectionsPerIdentity(), here.lease()::release, this::onWorker);
+            outage.succeeded();
         } catch (RuntimeException e) {
-            LOG.warn("Shared connection limit unavailable, counting this instance only: {}", e.getMessage());
+            outage.failed(e.getMessage());
             return here;
         }
         return both.map(release -> Admission.admitted(release::run))

@@ -2,6 +2,7 @@ package io.agentgateway.chat;
 
 import java.util.Optional;
 
+import io.agentgateway.common.OutageLog;
 import io.agentgateway.common.RedisSlots;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,6 +20,8 @@ public final class RedisAnswerLimits implements AnswerLimits {
     private final String prefix;
     private final int maxPerIdentity;
     private final AnswerLimits local;
+    private final OutageLog outage = new OutageLog(LOG, "Shared answer limit unavailable, counting this instance only",
+            "Shared answer limits work again");
 
     /** @param local this instance's own count, which also holds when Redis cannot be asked */
     public RedisAnswerLimits(RedisSlots slots, String prefix, int maxPerIdentity, AnswerLimits local) {
@@ -35,10 +38,12 @@ public final class RedisAnswerLimits implements AnswerLimits {
             return here;
         }
         try {
-            return slots.tryAcquireBeside(prefix + "app:{" + identity.get() + "}:answers", maxPerIdentity,
-                    here.get()::release, Runnable::run).map(release -> release::run);
+            Optional<Slot> shared = slots.tryAcquireBeside(prefix + "app:{" + identity.get() + "}:answers",
+                    maxPerIdentity, here.get()::release, Runnable::run).map(release -> release::run);
+            outage.succeeded();
+            return shared;
         } catch (RuntimeException e) {
-            LOG.warn("Shared answer limit unavailable, counting this instance only: {}", e.getMessage());
+            outage.failed(e.getMessage());
             return here;
         }
     }

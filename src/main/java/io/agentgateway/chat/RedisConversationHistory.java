@@ -6,6 +6,7 @@ import java.util.List;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentgateway.common.OutageLog;
 import io.agentgateway.session.RedisSessionDirectory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.script.DefaultRedisScript;
@@ -33,6 +34,9 @@ public class RedisConversationHistory implements ConversationHistory {
     private final String prefix;
     private final int maxMessages;
     private final Duration ttl;
+    private final OutageLog readOutage = new OutageLog(LOG, "History unavailable, the turn goes ahead without it",
+            "History is read again");
+    private final OutageLog writeOutage = new OutageLog(LOG, "History not saved", "History is saved again");
 
     public RedisConversationHistory(StringRedisTemplate redis, ObjectMapper mapper, String prefix, int maxMessages,
                                     Duration ttl) {
@@ -53,8 +57,9 @@ public class RedisConversationHistory implements ConversationHistory {
         List<String> raw;
         try {
             raw = redis.opsForList().range(key(sessionId), 0, -1);
+            readOutage.succeeded();
         } catch (RuntimeException e) {
-            LOG.warn("History unavailable for session {}, the turn goes ahead without it: {}", sessionId, e.getMessage());
+            readOutage.failed("session " + sessionId + ": " + e.getMessage());
             return List.of();
         }
         List<ChatMessage> messages = new ArrayList<>();
@@ -89,10 +94,11 @@ public class RedisConversationHistory implements ConversationHistory {
             redis.execute(APPEND, List.of(key(sessionId)), Integer.toString(maxMessages),
                     Long.toString(ttl.toMillis()), mapper.writeValueAsString(user),
                     mapper.writeValueAsString(assistant));
+            writeOutage.succeeded();
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write a chat message", e);
         } catch (RuntimeException e) {
-            LOG.warn("History not saved for session {}: {}", sessionId, e.getMessage());
+            writeOutage.failed("session " + sessionId + ": " + e.getMessage());
         }
     }
 

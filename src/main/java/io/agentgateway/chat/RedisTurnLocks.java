@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 
 import io.agentgateway.common.Durations;
+import io.agentgateway.common.OutageLog;
 import io.agentgateway.common.Stripes;
 import io.agentgateway.session.RedisSessionDirectory;
 import io.vertx.core.Vertx;
@@ -38,6 +39,8 @@ public class RedisTurnLocks implements TurnLocks {
     private final Duration ttl;
     private final Predicate<String> alive;
     private final AtomicLong counter = new AtomicLong();
+    private final OutageLog outage = new OutageLog(LOG, "Turn lock unavailable, the answer goes ahead",
+            "Turn locks work again");
     /**
      * Locks this instance holds, with how many of its turns hold each: a turn that has just sent its final may not
      * have let go yet when the client's next message starts the next turn here.
@@ -99,9 +102,10 @@ public class RedisTurnLocks implements TurnLocks {
                 if (locked) {
                     held.put(sessionId, new Held(value, 1));
                 }
+                outage.succeeded();
                 return locked;
             } catch (RuntimeException e) {
-                LOG.warn("Turn lock unavailable, the answer goes ahead: {}", e.getMessage());
+                outage.failed(e.getMessage());
                 return true;
             }
         }

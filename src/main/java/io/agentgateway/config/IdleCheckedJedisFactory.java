@@ -3,6 +3,8 @@ package io.agentgateway.config;
 import java.time.Duration;
 
 import org.apache.commons.pool2.PooledObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisClientConfig;
@@ -16,6 +18,8 @@ import redis.clients.jedis.JedisFactory;
  */
 final class IdleCheckedJedisFactory extends JedisFactory {
 
+    private static final Logger LOG = LoggerFactory.getLogger(IdleCheckedJedisFactory.class);
+
     private final Duration pingAfterIdle;
 
     IdleCheckedJedisFactory(HostAndPort server, JedisClientConfig client, Duration pingAfterIdle) {
@@ -26,9 +30,18 @@ final class IdleCheckedJedisFactory extends JedisFactory {
     @Override
     public boolean validateObject(PooledObject<Jedis> pooled) {
         // the idle time is the time since it was last handed back (or made), also while it is being borrowed
+        Jedis jedis = pooled.getObject();
         if (pooled.getIdleDuration().compareTo(pingAfterIdle) < 0) {
-            return pooled.getObject().isConnected();
+            return jedis.isConnected();
         }
-        return super.validateObject(pooled);
+        // Jedis's own check (super) logs each failed one as a WARN with its stack trace: after a Redis restart,
+        // one for every pooled connection, for a failure this check exists to expect. (It also compares the
+        // connection's address with the factory's, which only a Sentinel set-up can change; this one is standalone.)
+        try {
+            return jedis.isConnected() && "PONG".equals(jedis.ping());
+        } catch (RuntimeException e) { // as Jedis's check: any failure means a connection not to use
+            LOG.debug("A pooled Redis connection failed its check and is replaced: {}", e.getMessage());
+            return false;
+        }
     }
 }

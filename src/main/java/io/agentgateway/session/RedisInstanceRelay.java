@@ -9,6 +9,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.agentgateway.common.OutageLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
@@ -38,6 +39,8 @@ public class RedisInstanceRelay implements InstanceRelay {
     private final AtomicInteger queued = new AtomicInteger();
     /** publisher thread only */
     private final Map<String, Addressee> addressees = new HashMap<>();
+    private final OutageLog queueFull;
+    private final OutageLog delivery;
 
     private record Message(String json, long dropAtNanos) {
     }
@@ -61,6 +64,10 @@ public class RedisInstanceRelay implements InstanceRelay {
         this.publisher = publisher;
         this.retryForNanos = retryFor.toNanos();
         this.maxQueued = maxQueued;
+        this.queueFull = new OutageLog(LOG, "Relay queue full (" + maxQueued + " messages)",
+                "The relay queue takes messages again");
+        this.delivery = new OutageLog(LOG, "Could not relay messages for " + retryFor.toSeconds() + " s",
+                "Relayed messages reach their instances again");
     }
 
     public static String channel(String prefix, String instanceId) {
@@ -71,9 +78,10 @@ public class RedisInstanceRelay implements InstanceRelay {
     public void send(String instanceId, String json) {
         if (queued.incrementAndGet() > maxQueued) {
             queued.decrementAndGet();
-            LOG.warn("Relay queue full ({} messages): a message to instance {} is dropped", maxQueued, instanceId);
+            queueFull.failed("a message to instance " + instanceId + " is dropped");
             return;
         }
+        queueFull.succeeded();
         Message message = new Message(json, System.nanoTime() + retryForNanos);
         try {
             publisher.execute(() -> {
@@ -95,6 +103,7 @@ public class RedisInstanceRelay implements InstanceRelay {
             Message next = to.messages.peekFirst();
             String failure = publish(instanceId, next.json());
             if (failure == null) {
+                delivery.succeeded();
                 to.messages.pollFirst();
                 queued.decrementAndGet();
                 to.pauseMillis = FIRST_PAUSE_MILLIS;
@@ -103,8 +112,7 @@ public class RedisInstanceRelay implements InstanceRelay {
             if (System.nanoTime() - next.dropAtNanos() >= 0) {
                 to.messages.pollFirst();
                 queued.decrementAndGet();
-                LOG.warn("Could not relay a message to instance {} for {} s: {}", instanceId,
-                        TimeUnit.NANOSECONDS.toSeconds(retryForNanos), failure);
+                delivery.failed("instance " + instanceId + ", a message dropped: " + failure);
                 continue; // the next one may have time left; it gets one try now
             }
             to.retryScheduled = true;

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.agentgateway.common.OutageLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.data.redis.core.RedisCallback;
@@ -37,6 +38,8 @@ public class RedisStreamStore implements StreamStore {
     private final int maxFrames;
     private final Duration ttl;
     private final ConcurrentLinkedQueue<Appended> queue = new ConcurrentLinkedQueue<>();
+    private final OutageLog outage = new OutageLog(LOG,
+            "Could not save session frames to Redis (they stay in memory here)", "Saving session frames to Redis again");
 
     public RedisStreamStore(StringRedisTemplate redis, String prefix, int maxFrames, Duration ttl,
                             ScheduledExecutorService writer, Duration flushEvery) {
@@ -59,20 +62,27 @@ public class RedisStreamStore implements StreamStore {
 
     private void flushQuietly() {
         try {
-            flush();
+            if (writeQueued()) {
+                outage.succeeded();
+            }
         } catch (RuntimeException e) {
-            LOG.warn("Could not save session frames to Redis (they stay in memory here): {}", e.getMessage());
+            outage.failed(e.getMessage());
         }
     }
 
     @Override
-    public synchronized void flush() {
+    public void flush() {
+        writeQueued();
+    }
+
+    /** Writes what is queued; false when nothing was. */
+    private synchronized boolean writeQueued() {
         Map<String, List<byte[]>> bySession = new LinkedHashMap<>();
         for (Appended a; (a = queue.poll()) != null; ) {
             bySession.computeIfAbsent(a.sessionId(), k -> new ArrayList<>()).add(a.utf8());
         }
         if (bySession.isEmpty()) {
-            return;
+            return false;
         }
         // one transaction (Jedis writes its commands without waiting for each reply: one round trip, as the pipeline
         // was): nobody sees a list between its push and its TTL, and an instance dying mid-batch leaves none without
@@ -86,6 +96,7 @@ public class RedisStreamStore implements StreamStore {
             }
             return connection.exec();
         });
+        return true;
     }
 
     @Override

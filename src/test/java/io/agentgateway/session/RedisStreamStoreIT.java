@@ -7,12 +7,18 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.agentgateway.testing.RedisServerExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.slf4j.LoggerFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** The frames another instance reads back are the bytes this one kept, in order, trimmed and expiring. */
 class RedisStreamStoreIT {
@@ -71,5 +77,43 @@ class RedisStreamStoreIT {
         SessionStreams.Snapshot snapshot = store.load("s").orElseThrow();
         assertThat(snapshot.frames()).containsExactly(frame("t2", 2), frame("t3", 3), frame("t4", 4));
         assertThat(snapshot.nextSeq()).isEqualTo(5);
+    }
+
+    @Test
+    void anOutageIsLoggedOnceWhileItLastsAndOnceWhenItEnds() throws Exception {
+        Logger logger = (Logger) LoggerFactory.getLogger(RedisStreamStore.class);
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        logger.addAppender(lines);
+        try {
+            // the writer's own schedule this time: a flush every 20 ms
+            RedisStreamStore store = new RedisStreamStore(redisServer.template(), "t:", 100, Duration.ofMinutes(5),
+                    writer, Duration.ofMillis(20));
+            redisServer.server().stop();
+            long seq = 0;
+            long until = System.nanoTime() + Duration.ofSeconds(1).toNanos();
+            while (System.nanoTime() < until) {
+                append(store, "s", seq, frame("t" + seq, seq));
+                seq++;
+                Thread.sleep(5); // a frame for each of the writer's tries: about 50 failed flushes
+            }
+            assertThat(lines.list).as("one WARN for a second of failed flushes").singleElement()
+                    .satisfies(e -> assertThat(e.getLevel()).isEqualTo(Level.WARN))
+                    .satisfies(e -> assertThat(e.getFormattedMessage())
+                            .startsWith("Could not save session frames to Redis (they stay in memory here): "));
+
+            redisServer.server().start();
+            long next = seq;
+            await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+                append(store, "s", next, frame("again", next));
+                assertThat(lines.list).hasSize(2).last().satisfies(e -> {
+                    assertThat(e.getLevel()).isEqualTo(Level.INFO);
+                    assertThat(e.getFormattedMessage()).startsWith("Saving session frames to Redis again, after ");
+                });
+            });
+            assertThat(store.load("s")).as("written again once Redis is back").isPresent();
+        } finally {
+            logger.detachAppender(lines);
+        }
     }
 }
