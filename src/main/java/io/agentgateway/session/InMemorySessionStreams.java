@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongFunction;
@@ -361,7 +362,21 @@ public class InMemorySessionStreams implements SessionStreams {
         this.slowClientNanos = slowClientTimeout.toNanos();
         this.ttlNanos = ttl.toNanos();
         this.onExpired = onExpired;
-        vertx.setPeriodic(SWEEP_MS, id -> sweep());
+        // on a worker, not the timer's event loop: the sweep may ask Redis (whether an instance lives, releasing an
+        // expired session's entries), one round trip per session; one sweep at a time
+        AtomicBoolean sweeping = new AtomicBoolean();
+        vertx.setPeriodic(SWEEP_MS, id -> {
+            if (sweeping.compareAndSet(false, true)) {
+                vertx.executeBlocking(() -> {
+                    try {
+                        sweep();
+                    } finally {
+                        sweeping.set(false);
+                    }
+                    return null;
+                }, false);
+            }
+        });
     }
 
     private Log log(String sessionId) {

@@ -122,10 +122,7 @@ class LogSecretsIT {
 
                 // a judgement through Redis (AUTH with the password), answered by the demo worker
                 judge.send("{\"type\":\"agent_judgement\",\"agent_ids\":[\"agent1\"],\"data\":{\"user_input\":\"x\"}}");
-                WsClient.Frame f;
-                do {
-                    f = judge.next();
-                } while (!f.text("type").equals("agent_judgement_final"));
+                WsClient.Frame f = judge.nextOfType("agent_judgement_final");
                 assertThat(f.json().path("result_code").asInt()).isZero();
             }
         } finally {

@@ -103,6 +103,15 @@ public final class WsClient implements AutoCloseable {
         }
     }
 
+    /** The first frame of this {@code type}, skipping those before it (each within the default wait). */
+    public Frame nextOfType(String type) {
+        Frame f;
+        do {
+            f = next();
+        } while (!type.equals(f.text("type")));
+        return f;
+    }
+
     /** The next frame if one comes within {@code wait}, else null. */
     public Frame poll(Duration wait) throws InterruptedException {
         return frames.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
