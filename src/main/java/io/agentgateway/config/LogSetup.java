@@ -1,6 +1,7 @@
 package io.agentgateway.config;
 
 import java.util.Locale;
+import java.util.Set;
 
 import ch.qos.logback.classic.ClassicConstants;
 import ch.qos.logback.classic.Level;
@@ -60,6 +61,7 @@ public class LogSetup extends ContextAwareBase implements Configurator {
         AsyncLogOutput async = new AsyncLogOutput();
         async.setContext(context);
         async.addAppender(out);
+        async.addFilter(new RepeatThrottle(Set.of(RepeatThrottle.SPRING_SUBSCRIPTIONS)));
         async.start();
 
         context.getLogger("org.apache.camel").setLevel(Level.INFO);
