@@ -201,8 +201,12 @@ public class Handovers {
             LOG.info("Session {} taken over on instance {}", sessionId, to);
             socket.close(SocketLifecycle.SESSION_TAKEN_OVER, "session taken over by a newer connection");
         });
-        streams.moveTo(sessionId, to, snapshot -> relay.send(to, snapshotMessage(sessionId, after(snapshot, after),
-                        streams.forwardedFrom(sessionId, to))),
+        // the snapshot (up to the session's whole buffer) is written out when the relay sends it, not under the
+        // session's lock that moveTo holds while it queues it
+        streams.moveTo(sessionId, to, snapshot -> {
+                    int took = streams.forwardedFrom(sessionId, to);
+                    relay.send(to, () -> snapshotMessage(sessionId, after(snapshot, after), took));
+                },
                 frame -> relay.send(to, appendMessage(sessionId, frame)));
     }
 

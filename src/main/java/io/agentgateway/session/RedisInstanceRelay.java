@@ -8,6 +8,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 import io.agentgateway.common.OutageLog;
 import org.slf4j.Logger;
@@ -42,7 +43,24 @@ public class RedisInstanceRelay implements InstanceRelay {
     private final OutageLog queueFull;
     private final OutageLog delivery;
 
-    private record Message(String json, long dropAtNanos) {
+    /** A message to send, made on the publisher thread the first time it is tried (publisher thread only). */
+    private static final class Message {
+        private Supplier<String> make;
+        private String json;
+        final long dropAtNanos;
+
+        Message(Supplier<String> make, long dropAtNanos) {
+            this.make = make;
+            this.dropAtNanos = dropAtNanos;
+        }
+
+        String json() {
+            if (json == null) {
+                json = make.get();
+                make = null;
+            }
+            return json;
+        }
     }
 
     /** One instance's messages, oldest first, and whether a try of the oldest is scheduled. */
@@ -76,6 +94,12 @@ public class RedisInstanceRelay implements InstanceRelay {
 
     @Override
     public void send(String instanceId, String json) {
+        send(instanceId, () -> json);
+    }
+
+    /** Made on the publisher thread, the one that sends it: not on the caller's, nor under the caller's lock. */
+    @Override
+    public void send(String instanceId, Supplier<String> json) {
         if (queued.incrementAndGet() > maxQueued) {
             queued.decrementAndGet();
             queueFull.failed("a message to instance " + instanceId + " is dropped");
@@ -109,7 +133,7 @@ public class RedisInstanceRelay implements InstanceRelay {
                 to.pauseMillis = FIRST_PAUSE_MILLIS;
                 continue;
             }
-            if (System.nanoTime() - next.dropAtNanos() >= 0) {
+            if (System.nanoTime() - next.dropAtNanos >= 0) {
                 to.messages.pollFirst();
                 queued.decrementAndGet();
                 delivery.failed("instance " + instanceId + ", a message dropped: " + failure);

@@ -13,6 +13,7 @@ import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -49,7 +50,31 @@ class HandoversTest {
     private final Map<String, String> holders = new HashMap<>();
     private final Set<String> responsive = new HashSet<>();
     /** Messages sent and not delivered yet, in order, with their addressee. */
-    private final Queue<String[]> inFlight = new ArrayDeque<>();
+    private final Queue<Sent> inFlight = new ArrayDeque<>();
+
+    /** A message in flight, made (as the Redis relay makes it) when it is first read: on delivery, or to look at. */
+    private static final class Sent {
+        final String to;
+        private Supplier<String> make;
+        private String json;
+
+        Sent(String to, Supplier<String> make) {
+            this.to = to;
+            this.make = make;
+        }
+
+        synchronized boolean made() {
+            return make == null;
+        }
+
+        synchronized String json() {
+            if (make != null) {
+                json = make.get();
+                make = null;
+            }
+            return json;
+        }
+    }
     private final Map<String, Instance> instances = new HashMap<>();
 
     @AfterEach
@@ -105,9 +130,21 @@ class HandoversTest {
         Instance(String name) {
             this.name = name;
             directory = new Directory(name);
-            handovers = new Handovers(MAPPER, registry, streams, (to, json) -> {
-                synchronized (inFlight) {
-                    inFlight.add(new String[] {to, json});
+            handovers = new Handovers(MAPPER, registry, streams, new InstanceRelay() {
+                @Override
+                public void send(String to, String json) {
+                    Sent made = new Sent(to, () -> json);
+                    made.json();
+                    synchronized (inFlight) {
+                        inFlight.add(made);
+                    }
+                }
+
+                @Override
+                public void send(String to, Supplier<String> json) {
+                    synchronized (inFlight) {
+                        inFlight.add(new Sent(to, json));
+                    }
                 }
             }, directory, name, WAIT, Duration.ofSeconds(10));
             lifecycle = new SocketLifecycle(registry, streams, List.of(), GatewayMetrics.NONE, directory, handovers,
@@ -213,14 +250,14 @@ class HandoversTest {
     /** Delivers every message in flight (and those they cause), in order. */
     private void deliverAll() throws Exception {
         while (true) {
-            String[] next;
+            Sent next;
             synchronized (inFlight) {
                 next = inFlight.poll();
             }
             if (next == null) {
                 return;
             }
-            instances.get(next[0]).receive(next[1]);
+            instances.get(next.to).receive(next.json());
         }
     }
 
@@ -234,22 +271,44 @@ class HandoversTest {
 
     /** Delivers the first message in flight only. */
     private String deliverOne() throws Exception {
-        String[] next;
+        Sent next;
         synchronized (inFlight) {
             next = inFlight.poll();
         }
-        instances.get(next[0]).receive(next[1]);
-        return next[0] + ":" + MAPPER.readTree(next[1]).path("kind").asText();
+        instances.get(next.to).receive(next.json());
+        return next.to + ":" + MAPPER.readTree(next.json()).path("kind").asText();
     }
 
     private List<String> kindsInFlight() throws Exception {
         List<String> kinds = new ArrayList<>();
         synchronized (inFlight) {
-            for (String[] m : inFlight) {
-                kinds.add(m[0] + ":" + MAPPER.readTree(m[1]).path("kind").asText());
+            for (Sent m : inFlight) {
+                kinds.add(m.to + ":" + MAPPER.readTree(m.json()).path("kind").asText());
             }
         }
         return kinds;
+    }
+
+    @Test
+    void theSnapshotIsWrittenOutWhenTheRelaySendsItNotWhileTheStreamIsMoved() throws Exception {
+        Instance a = new Instance("a");
+        Instance b = new Instance("b");
+        b.open(null);
+        b.tokens(3);
+        CompletableFuture<Socket> opening = CompletableFuture.supplyAsync(() -> a.open(2L));
+        await(() -> kindsInFlight().contains("b:handover"));
+        assertThat(deliverOne()).isEqualTo("b:handover"); // B moves the stream and queues its snapshot for A
+        Sent snapshot;
+        synchronized (inFlight) {
+            snapshot = inFlight.peek();
+        }
+        assertThat(snapshot.to).isEqualTo("a");
+        // made by the relay's thread when it sends it, not under the session's lock by the thread that moved it
+        assertThat(snapshot.made()).isFalse();
+        assertThat(MAPPER.readTree(snapshot.json()).path("kind").asText()).isEqualTo("snapshot");
+        deliverAll();
+        assertThat(opening.get(5, TimeUnit.SECONDS).closedWith).isZero();
+        assertThat(a.streams.nextSeq(S)).isEqualTo(3);
     }
 
     @Test

@@ -90,6 +90,26 @@ class KeptFramesTest {
     }
 
     @Test
+    void aMovedSessionsSnapshotIsACopyOfItsFramesReadAfterTheRingMovedOn() {
+        sharingWithOthers();
+        RecordingSocket reader = new RecordingSocket("s");
+        streams.attach(reader, OptionalLong.empty());
+        appendTokens(300); // wrapped in its 16 KiB share
+        List<SessionStreams.Snapshot> taken = new ArrayList<>();
+        List<String> forwarded = new ArrayList<>();
+        streams.moveTo("s", "elsewhere", taken::add, forwarded::add);
+        // after the lock: frames go on to the other instance, and the ring's memory is given back
+        appendTokens(40);
+        streams.close();
+        assertThat(forwarded).hasSize(40);
+        SessionStreams.Snapshot snapshot = taken.get(0);
+        assertThat(snapshot.nextSeq()).isEqualTo(300);
+        // what the session kept: its last frames, byte for byte (seq = index in appended)
+        assertThat(snapshot.frames()).hasSizeBetween(20, 299)
+                .containsExactlyElementsOf(appended.subList(300 - snapshot.frames().size(), 300));
+    }
+
+    @Test
     void theRingGrowsWithWhatIsKeptAndShrinksWhenTrimmed() {
         RecordingSocket reader = new RecordingSocket("s");
         streams.attach(reader, OptionalLong.empty());
