@@ -6,6 +6,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -20,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
+import io.agentgateway.auth.TokenVerifier;
 import io.agentgateway.testing.GatewayProcess;
 import io.agentgateway.testing.RedisFixture;
 import io.agentgateway.testing.StandInAgent;
@@ -37,8 +39,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * "Never block an event loop", measured: a real gateway process runs under a flight recording of everything that can
- * hold a thread (parking, monitors, sleeping, blocking socket and file I/O, each at any duration) while clients use
- * every path (streaming answers, failed answers, resumes, judgements, tool calls, hostile frames, the HTTP endpoints),
+ * hold a thread (parking, monitors, sleeping, blocking socket and file I/O) while authenticated clients use every
+ * path (streaming, failed and cancelled answers, resumes, judgements, tool calls, hostile frames, the HTTP endpoints),
  * with and without Redis. Not one such event may come from a Vert.x event loop. Netty's own non-blocking socket I/O
  * and loading a class the first time are what an event loop does anyway, and are not counted.
  * <p>
@@ -48,6 +50,8 @@ import static org.awaitility.Awaitility.await;
 class EventLoopBlockingIT {
 
     private static final String INTERNAL_KEY = "loop-key";
+    private static final String SECRET = "loop-secret";
+    private static final String APP = "loop-app";
     private static final List<String> TOKENS = IntStream.range(0, 20).mapToObj(i -> "t" + i + " ").toList();
     private static final int SESSIONS = 24;
     private static final List<String> ROAMING = IntStream.range(0, 30).mapToObj(i -> "r" + i + " ").toList();
@@ -87,6 +91,7 @@ class EventLoopBlockingIT {
                     : StandInAgent.openAi(TOKENS, Duration.ofMillis(2))).answer(request, response, vertx));
             Map<String, String> env = new HashMap<>(Map.of("GATEWAY__AGENT_URL", agent.url(),
                     "GATEWAY__INTERNAL_API_KEY", INTERNAL_KEY, "GATEWAY__WS_MAX_FRAMES_PER_SECOND", "10000",
+                    "FIXED_SECRET", SECRET,
                     // sessions left alone expire while it is measured: their clean-up is a path too
                     "GATEWAY__SESSION_TTL", "2", "GATEWAY__RESUME_GRACE", "1"));
             if (redis != null) {
@@ -121,7 +126,7 @@ class EventLoopBlockingIT {
             Map<String, String> env = Map.of("GATEWAY__AGENT_URL", agent.url(), "GATEWAY__INTERNAL_API_KEY",
                     INTERNAL_KEY, "REDIS_HOST", "127.0.0.1", "REDIS_PORT", Integer.toString(redis.port()),
                     "GATEWAY__DEMO_WORKER", "false", "GATEWAY__INSTANCE_TTL", "3", "GATEWAY__SESSION_TTL", "2",
-                    "GATEWAY__RESUME_GRACE", "1");
+                    "GATEWAY__RESUME_GRACE", "1", "FIXED_SECRET", SECRET);
             try (GatewayProcess a = recorded("loops-a", env, recordingA, settings);
                  GatewayProcess b = recorded("loops-b", env, recordingB, settings)) {
                 acrossInstances(a, b, "warm");
@@ -161,6 +166,13 @@ class EventLoopBlockingIT {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /** A socket with the credentials auth asks for (FIXED_SECRET is set: limits per identity are counted). */
+    private static WsClient connect(GatewayProcess gateway, String pathAndQuery) {
+        String token = new TokenVerifier(SECRET, Clock.systemUTC()).currentToken(APP);
+        return gateway.connect(pathAndQuery + (pathAndQuery.contains("?") ? "&" : "?") + "appid=" + APP
+                               + "&token=" + token);
     }
 
     /** A gateway process under the flight recording, ready. */
@@ -225,7 +237,7 @@ class EventLoopBlockingIT {
     private static String describe(List<RecordedEvent> events) {
         return events.stream().limit(12).map(e -> e.getEventType().getName() + " " + e.getDuration().toNanos() / 1000
                 + " µs on " + e.getThread().getJavaName() + "\n" + (e.getStackTrace() == null ? "" : e.getStackTrace()
-                .getFrames().stream().limit(14).map(f -> "    " + f.getMethod().getType().getName() + "."
+                .getFrames().stream().limit(30).map(f -> "    " + f.getMethod().getType().getName() + "."
                         + f.getMethod().getName() + ":" + f.getLineNumber()).collect(Collectors.joining("\n"))))
                 .collect(Collectors.joining("\n"));
     }
@@ -244,13 +256,14 @@ class EventLoopBlockingIT {
      */
     private static void acrossInstances(GatewayProcess first, GatewayProcess other, String session) throws Exception {
         List<WsClient.Frame> seen = new ArrayList<>();
-        WsClient gone = first.connect("/ws/" + session);
+        WsClient gone = connect(first, "/ws/" + session);
         gone.userMessage("tell me");
         for (int i = 0; i < 5; i++) {
             seen.add(gone.next());
         }
         gone.abort(); // the client changed networks
-        try (WsClient again = other.connect("/ws/" + session + "?last_seq=" + seen.get(4).json().path("seq").asLong())) {
+        long lastSeq = seen.get(4).json().path("seq").asLong();
+        try (WsClient again = connect(other, "/ws/" + session + "?last_seq=" + lastSeq)) {
             WsClient.Frame resumed = again.next();
             assertThat(resumed.json().path("recovered").asBoolean()).as(resumed.raw()).isTrue();
             seen.addAll(again.untilFinal());
@@ -282,7 +295,7 @@ class EventLoopBlockingIT {
         List<WsClient> sockets = new ArrayList<>();
         try {
             for (int s = 0; s < SESSIONS / 8; s++) {
-                WsClient ws = gateway.connect("/ws/" + name + "-" + s);
+                WsClient ws = connect(gateway, "/ws/" + name + "-" + s);
                 sockets.add(ws);
                 answers.add(CompletableFuture.supplyAsync(() -> ws.userMessage("hello").untilFinal()));
             }
@@ -298,22 +311,27 @@ class EventLoopBlockingIT {
             assertThat(chat.next().text("error")).isNotEmpty();
             chat.send("{\"type\":\"no_such_type\"}");
             assertThat(chat.next().text("error")).isNotEmpty();
+            // a cancel mid-answer: the agent is hung up on, the answer ends marked cancelled
+            assertThat(chat.userMessage("long answer").next().isFinal()).isFalse();
+            chat.send("{\"type\":\"cancel\"}");
+            assertThat(chat.untilFinal()).last().satisfies(f ->
+                    assertThat(f.json().path("cancelled").asBoolean()).as(f.raw()).isTrue());
             // a tool call from a trusted service, answered by the client
             assertThat(toolCall(gateway, name + "-0", chat).statusCode()).isEqualTo(200);
         } finally {
             sockets.forEach(WsClient::close);
         }
         // a client gone mid-answer: after the resume grace (1 s) the answer is abandoned and the agent hung up on
-        try (WsClient gone = gateway.connect("/ws/" + name + "-gone")) {
+        try (WsClient gone = connect(gateway, "/ws/" + name + "-gone")) {
             assertThat(gone.userMessage("long answer").next().isFinal()).isFalse();
         }
         // a resume: every frame after seq 3 again, then live
-        try (WsClient resumed = gateway.connect("/ws/" + name + "-1?last_seq=3")) {
+        try (WsClient resumed = connect(gateway, "/ws/" + name + "-1?last_seq=3")) {
             assertThat(resumed.next().text("type")).isEqualTo("resumed");
             assertThat(resumed.next().json().path("seq").asLong()).isEqualTo(4);
         }
         // a judgement, answered by the demo worker
-        try (WsClient judge = gateway.connect("/ws")) {
+        try (WsClient judge = connect(gateway, "/ws")) {
             judge.send("{\"type\":\"agent_judgement\",\"agent_ids\":[\"agent1\"],\"data\":{\"user_input\":\"x\"}}");
             WsClient.Frame f = judge.nextOfType("agent_judgement_final");
             assertThat(f.json().path("result_code").asInt()).isZero();

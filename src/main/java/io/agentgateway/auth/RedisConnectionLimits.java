@@ -1,10 +1,10 @@
 package io.agentgateway.auth;
 
 import java.util.Optional;
+import java.util.concurrent.Executor;
 
 import io.agentgateway.common.OutageLog;
 import io.agentgateway.common.RedisSlots;
-import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,15 +19,19 @@ public final class RedisConnectionLimits implements ConnectionLimits {
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisConnectionLimits.class);
 
-    private final Vertx vertx;
+    private final Executor releaseShared;
     private final RedisSlots slots;
     private final String prefix;
     private final ConnectionLimits local;
     private final OutageLog outage = new OutageLog(LOG,
             "Shared connection limit unavailable, counting this instance only", "Shared connection limits work again");
 
-    public RedisConnectionLimits(Vertx vertx, RedisSlots slots, String prefix, ConnectionLimits local) {
-        this.vertx = vertx;
+    /**
+     * @param releaseShared where a shared slot is given back (a Redis round trip): a lease may be released on an
+     *                      event loop, so a worker
+     */
+    public RedisConnectionLimits(Executor releaseShared, RedisSlots slots, String prefix, ConnectionLimits local) {
+        this.releaseShared = releaseShared;
         this.slots = slots;
         this.prefix = prefix;
         this.local = local;
@@ -47,7 +51,7 @@ public final class RedisConnectionLimits implements ConnectionLimits {
         Optional<Runnable> both;
         try {
             both = slots.tryAcquireBeside(prefix + "app:{" + identity.get() + "}:connections",
-                    maxConnectionsPerIdentity(), here.lease()::release, this::onWorker);
+                    maxConnectionsPerIdentity(), here.lease()::release, releaseShared);
             outage.succeeded();
         } catch (RuntimeException e) {
             outage.failed(e.getMessage());
@@ -55,14 +59,6 @@ public final class RedisConnectionLimits implements ConnectionLimits {
         }
         return both.map(release -> Admission.admitted(release::run))
                 .orElseGet(() -> Admission.refused(Refusal.IDENTITY_FULL));
-    }
-
-    /** A lease may be released on an event loop; Redis is asked on a worker. */
-    private void onWorker(Runnable task) {
-        vertx.executeBlocking(() -> {
-            task.run();
-            return null;
-        }, false);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.agentgateway.chat;
 
 import java.util.Optional;
+import java.util.concurrent.Executor;
 
 import io.agentgateway.common.OutageLog;
 import io.agentgateway.common.RedisSlots;
@@ -20,15 +21,22 @@ public final class RedisAnswerLimits implements AnswerLimits {
     private final String prefix;
     private final int maxPerIdentity;
     private final AnswerLimits local;
+    private final Executor releaseShared;
     private final OutageLog outage = new OutageLog(LOG, "Shared answer limit unavailable, counting this instance only",
             "Shared answer limits work again");
 
-    /** @param local this instance's own count, which also holds when Redis cannot be asked */
-    public RedisAnswerLimits(RedisSlots slots, String prefix, int maxPerIdentity, AnswerLimits local) {
+    /**
+     * @param local         this instance's own count, which also holds when Redis cannot be asked
+     * @param releaseShared where a shared slot is given back (a Redis round trip): an answer ends on its event loop,
+     *                      so a worker
+     */
+    public RedisAnswerLimits(RedisSlots slots, String prefix, int maxPerIdentity, AnswerLimits local,
+                             Executor releaseShared) {
         this.slots = slots;
         this.prefix = prefix;
         this.maxPerIdentity = maxPerIdentity;
         this.local = local;
+        this.releaseShared = releaseShared;
     }
 
     @Override
@@ -39,7 +47,7 @@ public final class RedisAnswerLimits implements AnswerLimits {
         }
         try {
             Optional<Slot> shared = slots.tryAcquireBeside(prefix + "app:{" + identity.get() + "}:answers",
-                    maxPerIdentity, here.get()::release, Runnable::run).map(release -> release::run);
+                    maxPerIdentity, here.get()::release, releaseShared).map(release -> release::run);
             outage.succeeded();
             return shared;
         } catch (RuntimeException e) {

@@ -2,6 +2,7 @@ package io.agentgateway.config;
 
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 
@@ -135,7 +136,7 @@ final class RedisSharing implements InstanceSharing {
     /** Per application across every instance on this Redis, and this instance's as well. */
     @Override
     public AnswerLimits answerLimits(AnswerLimits local) {
-        return new RedisAnswerLimits(slots, settings.queuePrefix(), settings.maxAnswersPerApp(), local);
+        return new RedisAnswerLimits(slots, settings.queuePrefix(), settings.maxAnswersPerApp(), local, onWorker());
     }
 
     @Override
@@ -148,7 +149,15 @@ final class RedisSharing implements InstanceSharing {
 
     @Override
     public ConnectionLimits connectionLimits(ConnectionLimits local) {
-        return new RedisConnectionLimits(vertx, slots, settings.queuePrefix(), local);
+        return new RedisConnectionLimits(onWorker(), slots, settings.queuePrefix(), local);
+    }
+
+    /** Runs a Redis call on a Vert.x worker: for what may be asked from an event loop and need not be waited for. */
+    private Executor onWorker() {
+        return task -> vertx.executeBlocking(() -> {
+            task.run();
+            return null;
+        }, false);
     }
 
     /** The owner as Redis has it, so that every instance agrees on it; asked on a worker (blocking). */
