@@ -28,8 +28,11 @@ final class AsyncLogOutput extends AsyncAppender {
     static final String NAME = "ASYNC-OUT";
 
     private final AtomicLong dropped = new AtomicLong();
+    private final RepeatThrottle throttle;
 
-    AsyncLogOutput() {
+    /** @param throttle which libraries' repeated lines are thinned */
+    AsyncLogOutput(RepeatThrottle throttle) {
+        this.throttle = throttle;
         setName(NAME);
         setQueueSize(QUEUE_SIZE);
         setNeverBlock(true);
@@ -37,6 +40,10 @@ final class AsyncLogOutput extends AsyncAppender {
 
     @Override
     protected void append(ILoggingEvent event) {
+        long leftOut = throttle.letThrough(event);
+        if (leftOut == RepeatThrottle.LEAVE_OUT) {
+            return;
+        }
         int room = getRemainingCapacity();
         // the queue's own rule (AsyncAppenderBase.append), checked here too so that what it drops is counted;
         // a line that loses a race for the last slot is dropped by put() uncounted
@@ -50,18 +57,25 @@ final class AsyncLogOutput extends AsyncAppender {
                 super.append(droppedNotice(lost));
             }
         }
+        if (leftOut > 0) {
+            super.append(notice("{} more lines like the next one from {} were left out in the last {} s",
+                    leftOut, event.getLoggerName(), throttle.windowSeconds()));
+        }
         super.append(event);
     }
 
     private ILoggingEvent droppedNotice(long lost) {
-        LoggerContext context = (LoggerContext) getContext();
-        return new LoggingEvent(AsyncLogOutput.class.getName(), context.getLogger(LogSetup.class), Level.WARN,
-                "{} log lines were dropped: the log output did not keep up (the gateway never waits for it)",
-                null, new Object[] {lost});
+        return notice("{} log lines were dropped: the log output did not keep up (the gateway never waits for it)",
+                lost);
     }
 
-    /** Lines dropped since the last notice. */
-    long dropped() {
-        return dropped.get();
+    /**
+     * A WARN of the output's own, queued directly: logging it through a logger from here would come back to this
+     * appender, whose guard against re-entry drops it.
+     */
+    private ILoggingEvent notice(String format, Object... args) {
+        LoggerContext context = (LoggerContext) getContext();
+        return new LoggingEvent(AsyncLogOutput.class.getName(), context.getLogger(LogSetup.class), Level.WARN, format,
+                null, args);
     }
 }

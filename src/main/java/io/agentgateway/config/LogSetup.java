@@ -58,10 +58,9 @@ public class LogSetup extends ContextAwareBase implements Configurator {
         out.setName("OUT");
         out.setEncoder(encoder);
         out.start();
-        AsyncLogOutput async = new AsyncLogOutput();
+        AsyncLogOutput async = new AsyncLogOutput(new RepeatThrottle(Set.of(RepeatThrottle.SPRING_SUBSCRIPTIONS)));
         async.setContext(context);
         async.addAppender(out);
-        async.addFilter(new RepeatThrottle(Set.of(RepeatThrottle.SPRING_SUBSCRIPTIONS)));
         async.start();
 
         context.getLogger("org.apache.camel").setLevel(Level.INFO);

@@ -677,7 +677,7 @@ public class InMemorySessionStreams implements SessionStreams {
         List<Runnable> ready;
         synchronized (log) {
             // the frames' bytes copied, not decoded: this lock is the one the session's producer, on an event loop,
-            // takes for every token (decoding and writing out a full buffer here held it 8-18 ms)
+            // takes for every token (decoding and writing out a full buffer here held it 8-50 ms)
             snapshot = new Snapshot(log.nextSeq, log.frames.copyTexts(), log.owner);
             snapshotFirst.accept(snapshot); // under the lock: no frame appended after it can overtake it
             log.movedTo = forward;
