@@ -144,6 +144,45 @@ class EventLoopBlockingIT {
         assertNoEventLoopWaited(recordingB, from, to);
     }
 
+    /**
+     * Chat over the Redis queue (GATEWAY__CHAT_BACKEND=queue): turns become jobs, the demo worker answers them word by
+     * word over Redis, and the replies come back through the subscription to the sockets; a cancel mid-answer.
+     */
+    @Test
+    void noEventLoopWaitsWithChatOverTheQueue(@TempDir Path dir) throws Exception {
+        Path settings = Files.writeString(dir.resolve("blocking.jfc"), SETTINGS);
+        Path recording = dir.resolve("queue.jfr");
+        Instant from;
+        Instant to;
+        try (RedisFixture redis = RedisFixture.started()) {
+            Map<String, String> env = Map.of("REDIS_HOST", "127.0.0.1", "REDIS_PORT", Integer.toString(redis.port()),
+                    "GATEWAY__CHAT_BACKEND", "queue", "GATEWAY__DEMO_WORKER", "true",
+                    "GATEWAY__DEMO_WORKER_AGENTS", "chat,agent1", "GATEWAY__DEMO_WORKER_DELAY_MS", "5",
+                    "GATEWAY__SESSION_TTL", "2", "FIXED_SECRET", SECRET);
+            try (GatewayProcess gateway = recorded("loops-queue", env, recording, settings)) {
+                queuedTurns(gateway, "warm");
+                from = Instant.now();
+                inParallel(6, "queued", name -> queuedTurns(gateway, name));
+                await().atMost(Duration.ofSeconds(30)).until(() -> keptBytes(gateway) == 0);
+                to = Instant.now();
+            }
+        }
+        assertNoEventLoopWaited(recording, from, to);
+    }
+
+    /** Two turns answered by the queue's worker, then one cancelled mid-answer. */
+    private static void queuedTurns(GatewayProcess gateway, String session) {
+        try (WsClient ws = connect(gateway, "/ws/" + session)) {
+            assertThat(WsClient.joined(ws.userMessage("over the queue").untilFinal())).isEqualTo("over the queue");
+            assertThat(WsClient.joined(ws.userMessage("and again").untilFinal())).isEqualTo("and again");
+            ws.userMessage("a long question to cancel in the middle of its answer");
+            assertThat(ws.next().isFinal()).isFalse();
+            ws.send("{\"type\":\"cancel\"}");
+            assertThat(ws.untilFinal()).last().satisfies(f ->
+                    assertThat(f.json().path("cancelled").asBoolean()).as(f.raw()).isTrue());
+        }
+    }
+
     private interface Client {
         void run(String name) throws Exception;
     }
