@@ -12,6 +12,7 @@ import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
+import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.CoreConstants;
 import ch.qos.logback.core.LayoutBase;
@@ -50,17 +51,9 @@ public class LogSetup extends ContextAwareBase implements Configurator {
         if (System.getProperty(ClassicConstants.CONFIG_FILE_PROPERTY) != null) {
             return ExecutionStatus.INVOKE_NEXT_IF_ANY; // logback's own configurator reads the operator's file
         }
-        Encoder<ILoggingEvent> encoder = "json".equals(resolve(System.getProperty(SYSTEM_PROPERTY), System.getenv(ENV)))
-                ? json(context)
-                : text(context);
-        ConsoleAppender<ILoggingEvent> out = new ConsoleAppender<>();
-        out.setContext(context);
-        out.setName("OUT");
-        out.setEncoder(encoder);
-        out.start();
         AsyncLogOutput async = new AsyncLogOutput(new RepeatThrottle(Set.of(RepeatThrottle.SPRING_SUBSCRIPTIONS)));
         async.setContext(context);
-        async.addAppender(out);
+        async.addAppender(console(context));
         async.start();
 
         context.getLogger("org.apache.camel").setLevel(Level.INFO);
@@ -73,14 +66,33 @@ public class LogSetup extends ContextAwareBase implements Configurator {
     }
 
     /**
-     * Writes out what waits in the output's queue (for up to a second) and stops logging: for the end of main, when
-     * nothing more will log. A no-op under an operator's own Logback configuration.
+     * For the end of main, once Camel and its event loops have stopped: from now on lines are written directly, so
+     * that what is still logged while the JVM exits (a shutdown hook's last line) is not left in a queue whose daemon
+     * thread may not get to it; then what waits in the queue is written out (for up to a second). A line logged in
+     * that second may come out before the last queued ones. A no-op under an operator's own configuration.
      */
     public static void flush() {
         if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context
                 && context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender(AsyncLogOutput.NAME) != null) {
-            context.stop();
+            ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
+            Appender<ILoggingEvent> queued = root.getAppender(AsyncLogOutput.NAME);
+            root.addAppender(console(context));
+            root.detachAppender(queued);
+            queued.stop();
         }
+    }
+
+    /** The console: readable lines, or JSON objects with {@code GATEWAY__LOG_FORMAT=json}. */
+    private static ConsoleAppender<ILoggingEvent> console(LoggerContext context) {
+        Encoder<ILoggingEvent> encoder = "json".equals(resolve(System.getProperty(SYSTEM_PROPERTY), System.getenv(ENV)))
+                ? json(context)
+                : text(context);
+        ConsoleAppender<ILoggingEvent> out = new ConsoleAppender<>();
+        out.setContext(context);
+        out.setName("OUT");
+        out.setEncoder(encoder);
+        out.start();
+        return out;
     }
 
     /** One readable line per event. */

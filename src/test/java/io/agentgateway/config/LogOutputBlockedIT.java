@@ -30,7 +30,7 @@ import static org.awaitility.Awaitility.await;
  * A gateway whose log output nobody reads (its stdout a pipe that fills at 64 KiB, as with a log shipper that
  * stopped reading) keeps serving: every failed answer logs a WARN from the event loop, thousands of them, and each
  * client still gets its error at once, /health still answers. What the output could not take is dropped and counted,
- * and once it is read again the log says how many lines it lost.
+ * and once it is read again the log says how many lines it lost. At SIGTERM nothing still queued is lost.
  */
 class LogOutputBlockedIT {
 
@@ -90,6 +90,16 @@ class LogOutputBlockedIT {
             long warnings = lines.stream().filter(l -> l.contains("Answer for session blocked-")).count();
             assertThat(warnings).as("lines kept and lines dropped: some of each")
                     .isGreaterThan(400).isLessThan(TURNS);
+
+            // SIGTERM: Camel's last line comes from its shutdown hook after main has returned, and still comes out
+            // (through the process handle: Process.destroy would also close our end of the pipe at once)
+            ProcessHandle handle = ProcessHandle.of(gateway.pid()).orElseThrow();
+            handle.destroy();
+            handle.onExit().get(30, TimeUnit.SECONDS);
+            reader.join(Duration.ofSeconds(10).toMillis());
+            assertThat(reader.isAlive()).as("the output ended with the process").isFalse();
+            assertThat(lines.get(lines.size() - 1)).as(String.join("\n", lines.subList(lines.size() - 3, lines.size())))
+                    .contains("Apache Camel (Main)").contains("is shutdown");
         }
     }
 
