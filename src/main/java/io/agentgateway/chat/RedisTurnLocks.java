@@ -4,11 +4,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 
 import io.agentgateway.common.Durations;
 import io.agentgateway.common.OutageLog;
+import io.agentgateway.common.Pools;
 import io.agentgateway.common.Stripes;
 import io.agentgateway.session.RedisSessionDirectory;
 import io.vertx.core.Vertx;
@@ -32,13 +34,14 @@ public class RedisTurnLocks implements TurnLocks {
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisTurnLocks.class);
 
-    private final Vertx vertx;
     private final StringRedisTemplate redis;
     private final String prefix;
     private final String self;
     private final Duration ttl;
     private final Predicate<String> alive;
     private final AtomicLong counter = new AtomicLong();
+    /** where renewals and releases ask Redis: never an event loop */
+    private final Executor worker;
     private final OutageLog outage = new OutageLog(LOG, "Turn lock unavailable, the answer goes ahead",
             "Turn locks work again");
     /**
@@ -55,18 +58,15 @@ public class RedisTurnLocks implements TurnLocks {
     /** @param alive whether an instance's heartbeat is there (blocking: asks Redis) */
     public RedisTurnLocks(Vertx vertx, StringRedisTemplate redis, String prefix, String self, Duration ttl,
                           Predicate<String> alive) {
-        this.vertx = vertx;
         this.alive = alive;
         this.redis = redis;
         this.prefix = prefix;
         this.self = self;
         this.ttl = ttl;
+        this.worker = Pools.vertxWorker(vertx);
         vertx.setPeriodic(Durations.renewEvery(ttl).toMillis(), id -> {
             if (!held.isEmpty()) {
-                vertx.executeBlocking(() -> {
-                    renew();
-                    return null;
-                }, false);
+                worker.execute(this::renew);
             }
         });
     }
@@ -126,14 +126,13 @@ public class RedisTurnLocks implements TurnLocks {
             return;
         }
         String value = released[0].value();
-        vertx.executeBlocking(() -> {
+        worker.execute(() -> {
             try {
                 redis.execute(RedisSessionDirectory.DELETE_IF, List.of(key(sessionId)), value);
             } catch (RuntimeException e) {
                 LOG.debug("Turn lock of {} not released (it expires): {}", sessionId, e.getMessage());
             }
-            return null;
-        }, false);
+        });
     }
 
     private void renew() {

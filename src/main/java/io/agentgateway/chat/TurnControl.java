@@ -4,12 +4,14 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 
 import io.agentgateway.common.ClientFrame;
 import io.agentgateway.common.ClientSocket;
 import io.agentgateway.common.FrameRejected;
 import io.agentgateway.common.GatewayHeaders;
 import io.agentgateway.common.GatewayMetrics;
+import io.agentgateway.common.Pools;
 import io.agentgateway.common.ServerFrames;
 import io.agentgateway.session.InstanceRelay;
 import io.agentgateway.session.SessionListener;
@@ -43,6 +45,8 @@ public class TurnControl implements SessionListener {
     }
 
     private final Vertx vertx;
+    /** where a history in Redis is written: a turn completes on an event loop */
+    private final Executor historyWriter;
     private final StreamRegistry streams;
     private final SessionStreams sessionStreams;
     private final SessionRegistry sessions;
@@ -58,6 +62,7 @@ public class TurnControl implements SessionListener {
                        ConversationHistory history, ServerFrames frames, Limits limits,
                        GatewayMetrics metrics, InstanceRelay relay) {
         this.vertx = vertx;
+        this.historyWriter = Pools.vertxWorker(vertx);
         this.streams = streams;
         this.sessionStreams = sessionStreams;
         this.sessions = sessions;
@@ -197,10 +202,7 @@ public class TurnControl implements SessionListener {
             }
         };
         if (history.blocking()) {
-            vertx.executeBlocking(() -> {
-                write.run();
-                return null;
-            }, false);
+            historyWriter.execute(write);
         } else {
             write.run();
         }

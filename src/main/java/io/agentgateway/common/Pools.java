@@ -1,6 +1,7 @@
 package io.agentgateway.common;
 
 import java.time.Duration;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedTransferQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -9,6 +10,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
+import io.vertx.core.Vertx;
 import org.apache.camel.builder.ThreadPoolProfileBuilder;
 import org.apache.camel.spi.ExecutorServiceManager;
 import org.apache.camel.spi.ThreadPoolProfile;
@@ -24,6 +26,17 @@ import org.apache.camel.util.concurrent.ThreadPoolRejectedPolicy;
 public final class Pools {
 
     private Pools() {
+    }
+
+    /**
+     * Runs each task on one of Vert.x's worker threads, unordered: for blocking work (a Redis call) that an event loop
+     * or a Vert.x timer starts and nobody waits for.
+     */
+    public static Executor vertxWorker(Vertx vertx) {
+        return task -> vertx.executeBlocking(() -> {
+            task.run();
+            return null;
+        }, false);
     }
 
     public static ExecutorService fixed(ExecutorServiceManager executors, Object source, String name, int threads) {

@@ -49,12 +49,10 @@ public final class RedisSlots {
     public RedisSlots(Vertx vertx, StringRedisTemplate redis, Duration ttl) {
         this.redis = redis;
         this.ttl = ttl;
+        Executor worker = Pools.vertxWorker(vertx);
         vertx.setPeriodic(Durations.renewEvery(ttl).toMillis(), id -> {
             if (!held.isEmpty()) {
-                vertx.executeBlocking(() -> {
-                    renew();
-                    return null;
-                }, false);
+                worker.execute(this::renew);
             }
         });
     }

@@ -12,7 +12,6 @@ import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
-import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.CoreConstants;
 import ch.qos.logback.core.LayoutBase;
@@ -73,9 +72,9 @@ public class LogSetup extends ContextAwareBase implements Configurator {
      */
     public static void flush() {
         if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context
-                && context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender(AsyncLogOutput.NAME) != null) {
+                && context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender(AsyncLogOutput.NAME) instanceof
+                        AsyncLogOutput queued) {
             ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
-            Appender<ILoggingEvent> queued = root.getAppender(AsyncLogOutput.NAME);
             root.addAppender(console(context));
             root.detachAppender(queued);
             queued.stop();

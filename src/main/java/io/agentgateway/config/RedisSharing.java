@@ -136,7 +136,8 @@ final class RedisSharing implements InstanceSharing {
     /** Per application across every instance on this Redis, and this instance's as well. */
     @Override
     public AnswerLimits answerLimits(AnswerLimits local) {
-        return new RedisAnswerLimits(slots, settings.queuePrefix(), settings.maxAnswersPerApp(), local, onWorker());
+        return new RedisAnswerLimits(slots, settings.queuePrefix(), settings.maxAnswersPerApp(), local,
+                Pools.vertxWorker(vertx));
     }
 
     @Override
@@ -149,15 +150,7 @@ final class RedisSharing implements InstanceSharing {
 
     @Override
     public ConnectionLimits connectionLimits(ConnectionLimits local) {
-        return new RedisConnectionLimits(onWorker(), slots, settings.queuePrefix(), local);
-    }
-
-    /** Runs a Redis call on a Vert.x worker: for what may be asked from an event loop and need not be waited for. */
-    private Executor onWorker() {
-        return task -> vertx.executeBlocking(() -> {
-            task.run();
-            return null;
-        }, false);
+        return new RedisConnectionLimits(Pools.vertxWorker(vertx), slots, settings.queuePrefix(), local);
     }
 
     /** The owner as Redis has it, so that every instance agrees on it; asked on a worker (blocking). */
@@ -194,14 +187,14 @@ final class RedisSharing implements InstanceSharing {
     @Override
     public void startHeartbeat(Vertx vertx, SessionStreams streams) {
         long every = directory.beatEvery().toMillis();
-        Runnable beat = () -> vertx.executeBlocking(() -> {
+        Executor worker = Pools.vertxWorker(vertx);
+        Runnable beat = () -> worker.execute(() -> {
             try {
                 directory.heartbeat(streams::sessions);
             } catch (RuntimeException e) {
                 LOG.debug("Heartbeat missed: {}", e.getMessage());
             }
-            return null;
-        }, false);
+        });
         beat.run();
         vertx.setPeriodic(every, id -> beat.run());
     }

@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.RandomAccess;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -18,6 +19,7 @@ import java.util.function.Predicate;
 import java.util.function.ToLongFunction;
 
 import io.agentgateway.common.ClientSocket;
+import io.agentgateway.common.Pools;
 import io.agentgateway.common.ServerFrames;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -56,10 +58,6 @@ public class InMemorySessionStreams implements SessionStreams {
         /** The frame's bytes, to send: an array of its own, as a socket may hold it after the ring moved on. */
         byte[] utf8() {
             return in.utf8(pos, bytes);
-        }
-
-        String text() {
-            return new String(utf8(), StandardCharsets.UTF_8);
         }
 
         /** Copies the frame's bytes {@code from} to {@code to} into {@code dst} at {@code at}. */
@@ -407,17 +405,17 @@ public class InMemorySessionStreams implements SessionStreams {
         this.onExpired = onExpired;
         // on a worker, not the timer's event loop: the sweep may ask Redis (whether an instance lives, releasing an
         // expired session's entries), one round trip per session; one sweep at a time
+        Executor worker = Pools.vertxWorker(vertx);
         AtomicBoolean sweeping = new AtomicBoolean();
         vertx.setPeriodic(SWEEP_MS, id -> {
             if (sweeping.compareAndSet(false, true)) {
-                vertx.executeBlocking(() -> {
+                worker.execute(() -> {
                     try {
                         sweep();
                     } finally {
                         sweeping.set(false);
                     }
-                    return null;
-                }, false);
+                });
             }
         });
     }
