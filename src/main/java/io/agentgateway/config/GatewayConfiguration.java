@@ -269,7 +269,7 @@ public class GatewayConfiguration implements CamelConfiguration {
         VertxPlatformHttpServerConfiguration server = new VertxPlatformHttpServerConfiguration();
         server.getCors().setEnabled(true);
         server.getCors().setOrigins(settings.corsOrigins().contains("*") ? List.of() : settings.corsOrigins());
-        HandshakeGuard guard = AuthBeans.guard(settings, registry, sharing.claims(sessionStreams::claim),
+        HandshakeGuard guard = AuthBeans.guard(settings, registry, sharing.claims(sessionStreams),
                 sharing::connectionLimits);
         // Started as the context starts, not deferred to the first route's start: it listens from then on and answers
         // 503 until the routes have started (with camel.routecontroller.initial-delay, for that long as well).

@@ -66,9 +66,9 @@ interface InstanceSharing {
         return local;
     }
 
-    /** Who owns a chat session (the identity that opened it). */
-    default HandshakeGuard.SessionClaims claims(HandshakeGuard.SessionClaims local) {
-        return local;
+    /** Who owns a chat session (the identity that opened it); this instance's streams know on one instance. */
+    default HandshakeGuard.SessionClaims claims(SessionStreams streams) {
+        return streams::claim;
     }
 
     /**

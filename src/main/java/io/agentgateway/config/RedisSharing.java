@@ -153,13 +153,32 @@ final class RedisSharing implements InstanceSharing {
         return new RedisConnectionLimits(Pools.vertxWorker(vertx), slots, settings.queuePrefix(), local);
     }
 
-    /** The owner as Redis has it, so that every instance agrees on it; asked on a worker (blocking). */
+    /**
+     * The owner as Redis has it, so that every instance agrees on it; asked on a worker (blocking). The owner is also
+     * kept with the session's stream here, and a session held here is only ever opened for that owner: while Redis
+     * cannot be asked (a client resuming here mid-outage), and when Redis came back without its data (which would
+     * otherwise give the session, frames and all, to whoever asks first). A session not held here cannot be decided
+     * without Redis.
+     */
     @Override
-    public HandshakeGuard.SessionClaims claims(HandshakeGuard.SessionClaims local) {
+    public HandshakeGuard.SessionClaims claims(SessionStreams streams) {
         return new HandshakeGuard.SessionClaims() {
             @Override
             public boolean claim(String sessionId, String identity) {
-                return directory.claimOwner(sessionId, identity);
+                Optional<String> here = streams.owner(sessionId);
+                if (here.isPresent() && !here.get().equals(identity)) {
+                    return false;
+                }
+                boolean shared;
+                try {
+                    shared = directory.claimOwner(sessionId, identity);
+                } catch (RuntimeException e) {
+                    if (here.isPresent()) {
+                        return true;
+                    }
+                    throw e;
+                }
+                return shared && streams.claim(sessionId, identity);
             }
 
             @Override

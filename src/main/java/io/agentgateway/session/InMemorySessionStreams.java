@@ -669,6 +669,17 @@ public class InMemorySessionStreams implements SessionStreams {
     }
 
     @Override
+    public Optional<String> owner(String sessionId) {
+        Log log = logs.get(sessionId);
+        if (log == null) {
+            return Optional.empty();
+        }
+        synchronized (log) {
+            return log.expired ? Optional.empty() : Optional.ofNullable(log.owner);
+        }
+    }
+
+    @Override
     public Snapshot moveTo(String sessionId, String to, Consumer<Snapshot> snapshotFirst, Consumer<String> forward) {
         Log log = log(sessionId);
         Snapshot snapshot;

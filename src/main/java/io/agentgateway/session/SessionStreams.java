@@ -1,5 +1,6 @@
 package io.agentgateway.session;
 
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.LongFunction;
 
@@ -68,6 +69,9 @@ public interface SessionStreams {
      * (now claimed) or already belongs to {@code identity}.
      */
     boolean claim(String sessionId, String identity);
+
+    /** The identity that claimed the session here, if one did; claims nothing. */
+    Optional<String> owner(String sessionId);
 
     /**
      * The session moves to instance {@code to}: {@code snapshotFirst} gets its stream as it is, before any frame

@@ -196,6 +196,11 @@ class TurnMetricsTest {
         }
 
         @Override
+        public java.util.Optional<String> owner(String sessionId) {
+            return java.util.Optional.empty();
+        }
+
+        @Override
         public boolean hasReader(String sessionId) {
             return false;
         }
