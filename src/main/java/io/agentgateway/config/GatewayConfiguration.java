@@ -256,7 +256,7 @@ public class GatewayConfiguration implements CamelConfiguration {
         registry.bind("frameErrors", new FrameErrors(frames));
         registry.bind("httpErrors", new HttpErrors(frames));
         registry.bind("healthReport", new HealthReport(mapper, settings.agentEndpoint(), settings.usesDemoAgent(),
-                sessions::size, streams::active, sharing.redisPing()));
+                sessions::size, streams::active, sharing.redisUp()));
         // platform-http consumers that hold no thread while a route waits (tool calls)
         AsyncPlatformHttpEngine engine = new AsyncPlatformHttpEngine();
         engine.setCamelContext(context);

@@ -78,8 +78,11 @@ interface InstanceSharing {
     default void startHeartbeat(Vertx vertx, SessionStreams streams) {
     }
 
-    /** Whether the queue's Redis answers, for GET /health; empty without Redis. */
-    default Optional<BooleanSupplier> redisPing() {
+    /**
+     * Whether the queue's Redis answers and this instance's reply channel is subscribed, for GET /health; empty
+     * without Redis.
+     */
+    default Optional<BooleanSupplier> redisUp() {
         return Optional.empty();
     }
 }

@@ -12,7 +12,6 @@ import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.jedis.JedisClientConfiguration;
 import org.springframework.data.redis.connection.jedis.JedisConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
-import org.springframework.data.redis.listener.RedisMessageListenerContainer;
 import org.springframework.data.redis.serializer.StringRedisSerializer;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
@@ -30,7 +29,7 @@ import redis.clients.jedis.util.Pool;
  *                  message), and resubscribes by itself after Redis comes back.
  */
 public record RedisBeans(JedisConnectionFactory factory, StringRedisTemplate template,
-                         RedisMessageListenerContainer container) {
+                         WatchedListenerContainer container) {
 
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
@@ -70,7 +69,7 @@ public record RedisBeans(JedisConnectionFactory factory, StringRedisTemplate tem
         factory.afterPropertiesSet();
         factory.start();
         StringRedisTemplate template = new StringRedisTemplate(factory);
-        RedisMessageListenerContainer container = new RedisMessageListenerContainer();
+        WatchedListenerContainer container = new WatchedListenerContainer();
         container.setConnectionFactory(factory);
         container.setTaskExecutor(new SyncTaskExecutor());
         // the blocking SUBSCRIBE loop needs a thread of its own, or it runs on (and blocks) whoever starts it

@@ -48,6 +48,7 @@ final class RedisSharing implements InstanceSharing {
     private final GatewaySettings settings;
     private final ObjectMapper mapper;
     private final StringRedisTemplate template;
+    private final WatchedListenerContainer subscriptions;
     private final RedisSessionDirectory directory;
     private final InstanceRelay relay;
     private final StreamStore store;
@@ -60,6 +61,7 @@ final class RedisSharing implements InstanceSharing {
         this.settings = settings;
         this.mapper = mapper;
         this.template = beans.template();
+        this.subscriptions = beans.container();
         ExecutorServiceManager executors = context.getExecutorServiceManager();
         this.directory = new RedisSessionDirectory(template, settings.queuePrefix(), settings.instanceId(),
                 settings.sessionTtl(), settings.instanceTtl());
@@ -79,6 +81,7 @@ final class RedisSharing implements InstanceSharing {
     static RedisSharing start(CamelContext context, Vertx vertx, GatewaySettings settings, GatewaySettings.Redis redis,
                               ObjectMapper mapper) throws Exception {
         RedisBeans beans = RedisBeans.create(redis);
+        beans.container().watch(settings.queuePrefix() + "replies:" + settings.instanceId());
         beans.bind(context.getRegistry());
         context.addService(beans.lifecycle());
         RedisSharing sharing = new RedisSharing(context, vertx, settings, mapper, beans);
@@ -189,10 +192,12 @@ final class RedisSharing implements InstanceSharing {
     }
 
     @Override
-    public Optional<BooleanSupplier> redisPing() {
+    public Optional<BooleanSupplier> redisUp() {
         return Optional.of(() -> {
             try {
-                return "PONG".equals(template.execute((RedisCallback<String>) RedisConnection::ping));
+                // and the replies' channel subscribed: until it is again, a worker's reply would be lost
+                return "PONG".equals(template.execute((RedisCallback<String>) RedisConnection::ping))
+                       && subscriptions.subscribed();
             } catch (RuntimeException e) {
                 return false;
             }

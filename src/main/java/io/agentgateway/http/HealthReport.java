@@ -27,38 +27,38 @@ public class HealthReport implements Processor {
     private final boolean demoAgent;
     private final IntSupplier sessions;
     private final IntSupplier streams;
-    private final Optional<BooleanSupplier> redisPing;
+    private final Optional<BooleanSupplier> redisUp;
 
     /**
      * @param agentUrl  the URL the agent-http route calls
      * @param demoAgent true when that is the built-in demo agent
      * @param sessions  chat sessions held on this instance
      * @param streams   answers streaming on this instance
-     * @param redisPing whether the queue's Redis answers PING (blocking), when the gateway uses one
+     * @param redisUp   whether the queue's Redis answers PING and the replies are subscribed (blocking), with Redis
      */
     public HealthReport(ObjectMapper mapper, String agentUrl, boolean demoAgent, IntSupplier sessions,
-                        IntSupplier streams, Optional<BooleanSupplier> redisPing) {
+                        IntSupplier streams, Optional<BooleanSupplier> redisUp) {
         this.mapper = mapper;
         this.agentUrl = agentUrl;
         this.demoAgent = demoAgent;
         this.sessions = sessions;
         this.streams = streams;
-        this.redisPing = redisPing;
+        this.redisUp = redisUp;
     }
 
     @Override
     public void process(Exchange exchange) throws Exception {
         boolean agentUp = demoAgent || reachable(URI.create(agentUrl));
-        Optional<Boolean> redisUp = redisPing.map(BooleanSupplier::getAsBoolean);
+        Optional<Boolean> redis = redisUp.map(BooleanSupplier::getAsBoolean);
         ObjectNode body = mapper.createObjectNode();
-        body.put("status", agentUp && redisUp.orElse(true) ? "ok" : "degraded");
+        body.put("status", agentUp && redis.orElse(true) ? "ok" : "degraded");
         ObjectNode agent = body.putObject("agent");
         agent.put("mode", demoAgent ? "demo" : "http");
         agent.put("url", agentUrl);
         agent.put("reachable", agentUp);
         ObjectNode queue = body.putObject("queue");
-        queue.put("transport", redisPing.isPresent() ? "redis" : "in-process");
-        redisUp.ifPresent(up -> queue.put("redis", up ? "up" : "down"));
+        queue.put("transport", redis.isPresent() ? "redis" : "in-process");
+        redis.ifPresent(up -> queue.put("redis", up ? "up" : "down"));
         body.put("sessions", sessions.getAsInt());
         body.put("streams", streams.getAsInt());
         HttpReplies.json(exchange, 200, mapper.writeValueAsString(body));

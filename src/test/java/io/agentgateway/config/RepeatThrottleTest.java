@@ -31,6 +31,11 @@ class RepeatThrottleTest {
     }
 
     @Test
+    void theThrottledLoggerIsTheSubscriptionContainers() {
+        assertThat(RepeatThrottle.SPRING_SUBSCRIPTIONS).isEqualTo(WatchedListenerContainer.class.getName());
+    }
+
+    @Test
     void oneLineAWindowFromANamedLoggerAndTheCountLeftOutWithTheNext() {
         assertThat(throttle.letThrough(event(NOISY, Level.ERROR, "failed"))).isZero();
         for (int i = 0; i < 29; i++) {

@@ -7,11 +7,13 @@ import io.agentgateway.testing.YamlRoutes;
 import org.apache.camel.builder.AdviceWith;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.component.mock.MockEndpoint;
+import org.apache.camel.spi.Registry;
 import org.apache.camel.test.junit5.CamelTestSupport;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** routes/queue*.yaml alone: which transport carries direct:queue-enqueue and direct:queue-publish, and how. */
 class QueueTransportRoutesTest {
@@ -55,8 +57,26 @@ class QueueTransportRoutesTest {
         }
     }
 
+    /** Stands for the subscription container: whether this instance's reply channel is subscribed. */
+    public static final class Subscription {
+        volatile boolean subscribed = true;
+
+        public void requireSubscribed() {
+            if (!subscribed) {
+                throw new IllegalStateException("not subscribed");
+            }
+        }
+    }
+
     @Nested
     class WithRedis extends CamelTestSupport {
+
+        private final Subscription replies = new Subscription();
+
+        @Override
+        protected void bindToRegistry(Registry registry) {
+            registry.bind("redisListenerContainer", replies);
+        }
 
         @Override
         public boolean isUseAdviceWith() {
@@ -93,6 +113,14 @@ class QueueTransportRoutesTest {
             lpush.expectedHeaderReceived("CamelRedis.Key", "gw:jobs:agent7");
             lpush.expectedHeaderReceived("CamelRedis.Value", "{\"job\":2}");
             template.sendBodyAndHeader("direct:queue-enqueue", "{\"job\":2}", "GatewayAgentId", "agent7");
+            lpush.assertIsSatisfied();
+
+            // while the reply channel is not subscribed, a job is refused before it is queued
+            replies.subscribed = false;
+            lpush.reset();
+            lpush.expectedMessageCount(0);
+            assertThatThrownBy(() -> template.sendBodyAndHeader("direct:queue-enqueue", "{\"job\":4}",
+                    "GatewayAgentId", "agent7")).hasRootCauseMessage("not subscribed");
             lpush.assertIsSatisfied();
 
             MockEndpoint publish = getMockEndpoint("mock:publish");
