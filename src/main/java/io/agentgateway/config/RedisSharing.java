@@ -18,6 +18,7 @@ import io.agentgateway.chat.RedisTurnLocks;
 import io.agentgateway.chat.TurnLocks;
 import io.agentgateway.common.Pools;
 import io.agentgateway.common.RedisSlots;
+import io.agentgateway.queue.JobListExpiry;
 import io.agentgateway.session.InstanceRelay;
 import io.agentgateway.session.RedisInstanceRelay;
 import io.agentgateway.session.RedisSessionDirectory;
@@ -83,6 +84,9 @@ final class RedisSharing implements InstanceSharing {
         RedisBeans beans = RedisBeans.create(redis);
         beans.container().watch(settings.queuePrefix() + "replies:" + settings.instanceId());
         beans.bind(context.getRegistry());
+        Duration longestWait = settings.judgementTimeout().compareTo(settings.requestTimeout()) > 0
+                ? settings.judgementTimeout() : settings.requestTimeout();
+        context.getRegistry().bind("jobListExpiry", new JobListExpiry(longestWait, System::nanoTime));
         context.addService(beans.lifecycle());
         RedisSharing sharing = new RedisSharing(context, vertx, settings, mapper, beans);
         // Camel stops services in the reverse order of their adding: this one before the Redis client, so the frames

@@ -349,4 +349,37 @@ class JudgementRedisIT {
             throw new AssertionError(e);
         }
     }
+
+    @Test
+    void aListNobodyTakesFromExpiresOnceItsJobsAreTooOldToBeAnswered() throws Exception {
+        String key = "gateway:jobs:made-up-agent";
+        try (RunningGateway quick = RunningGateway.builder().redis(redis)
+                     .property("gateway.instance-id", "it-instance-expiry")
+                     .property("gateway.auth.fixed-secret", SECRET)
+                     .property("gateway.judgement.timeout", "1")
+                     .property("gateway.request-timeout", "1")
+                     .start();
+             Jedis jedis = new Jedis("127.0.0.1", redis.port()); WsClient ws = judgeClient(quick)) {
+            long renewalsBefore = expiryCommands(jedis);
+            for (int i = 0; i < 20; i++) {
+                ws.send(request("nobody answers " + i, "made-up-agent"));
+            }
+            // the list's TTL: the longest wait (1 s) plus the second between renewals
+            await().atMost(Duration.ofSeconds(1)).until(() -> jedis.llen(key) == 20);
+            assertThat(jedis.pttl(key)).as("the list's TTL, ms").isBetween(1L, 2000L);
+            for (int i = 0; i < 20; i++) {
+                assertThat(ws.nextOfType("agent_judgement_final").json().path("result_code").asInt()).isNotZero();
+            }
+            assertThat(expiryCommands(jedis) - renewalsBefore).as("expiry renewed at most once a second, not per job")
+                    .isLessThan(10);
+            await().atMost(Duration.ofSeconds(10)).until(() -> !jedis.exists(key));
+        }
+    }
+
+    /** EXPIRE and PEXPIRE calls Redis has run (INFO commandstats); the other instances' keys count too. */
+    private static long expiryCommands(Jedis jedis) {
+        String stats = jedis.info("commandstats");
+        return stats.lines().filter(l -> l.startsWith("cmdstat_expire:") || l.startsWith("cmdstat_pexpire:"))
+                .mapToLong(l -> Long.parseLong(l.replaceAll("^[^:]+:calls=(\\d+),.*", "$1"))).sum();
+    }
 }

@@ -1,5 +1,6 @@
 package io.agentgateway.queue;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
 
@@ -76,6 +77,7 @@ class QueueTransportRoutesTest {
         @Override
         protected void bindToRegistry(Registry registry) {
             registry.bind("redisListenerContainer", replies);
+            registry.bind("jobListExpiry", new JobListExpiry(Duration.ofSeconds(60), System::nanoTime));
         }
 
         @Override
@@ -92,7 +94,10 @@ class QueueTransportRoutesTest {
         @Test
         void jobsAreLpushedOnTheAgentsListAndRepliesPublishedToReplyTo() throws Exception {
             YamlRoutes.load(context, "queue.yaml", "queue-memory.yaml", "queue-redis.yaml");
-            AdviceWith.adviceWith(context, "redis-enqueue", a -> a.weaveByToUri("spring-redis:*").replace().to("mock:lpush"));
+            AdviceWith.adviceWith(context, "redis-enqueue", a -> {
+                a.weaveByToUri("spring-redis:.*command=LPUSH.*").replace().to("mock:lpush");
+                a.weaveByToUri("spring-redis:.*command=EXPIRE.*").replace().to("mock:expire");
+            });
             AdviceWith.adviceWith(context, "redis-publish", a -> a.weaveByToUri("spring-redis:*").replace().to("mock:publish"));
             AdviceWith.adviceWith(context, "redis-replies", a -> {
                 assertThat(context.resolvePropertyPlaceholders(a.getOriginalRoute().getInput().getEndpointUri()))
@@ -112,8 +117,17 @@ class QueueTransportRoutesTest {
             MockEndpoint lpush = getMockEndpoint("mock:lpush");
             lpush.expectedHeaderReceived("CamelRedis.Key", "gw:jobs:agent7");
             lpush.expectedHeaderReceived("CamelRedis.Value", "{\"job\":2}");
+            MockEndpoint expire = getMockEndpoint("mock:expire");
+            expire.expectedMessageCount(1); // the second job to the same list within the second renews nothing
+            expire.expectedHeaderReceived("CamelRedis.Key", "gw:jobs:agent7");
+            expire.expectedHeaderReceived("CamelRedis.Timeout", 61L);
             template.sendBodyAndHeader("direct:queue-enqueue", "{\"job\":2}", "GatewayAgentId", "agent7");
             lpush.assertIsSatisfied();
+            lpush.reset();
+            lpush.expectedMessageCount(1);
+            template.sendBodyAndHeader("direct:queue-enqueue", "{\"job\":3}", "GatewayAgentId", "agent7");
+            lpush.assertIsSatisfied();
+            expire.assertIsSatisfied();
 
             // while the reply channel is not subscribed, a job is refused before it is queued
             replies.subscribed = false;
