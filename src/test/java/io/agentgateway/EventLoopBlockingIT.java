@@ -14,17 +14,25 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.RSAKey;
 import io.agentgateway.auth.TokenVerifier;
 import io.agentgateway.testing.GatewayProcess;
+import io.agentgateway.testing.JwksServer;
+import io.agentgateway.testing.RawHandshake;
+import io.agentgateway.testing.RawWebSocket;
 import io.agentgateway.testing.RedisFixture;
 import io.agentgateway.testing.StandInAgent;
+import io.agentgateway.testing.TestTokens;
 import io.agentgateway.testing.WsClient;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordedFrame;
@@ -54,7 +62,14 @@ class EventLoopBlockingIT {
     private static final String APP = "loop-app";
     private static final List<String> TOKENS = IntStream.range(0, 20).mapToObj(i -> "t" + i + " ").toList();
     private static final int SESSIONS = 24;
+    /** GATEWAY__WS_MAX_MESSAGE_BYTES of the case that sends a frame over twice that. */
+    private static final int MAX_MESSAGE = 64 * 1024;
     private static final List<String> ROAMING = IntStream.range(0, 30).mapToObj(i -> "r" + i + " ").toList();
+    /** The agent of {@link #everyPath}: "fail" gets a 500, "long" an answer that ends only when the gateway hangs up. */
+    private static final StandInAgent.Script EVERY_PATH = (request, response, vertx) -> (
+            request.lastUserMessage().startsWith("fail") ? StandInAgent.status(500)
+            : request.lastUserMessage().startsWith("long") ? StandInAgent.endless(Duration.ofMillis(10))
+            : StandInAgent.openAi(TOKENS, Duration.ofMillis(2))).answer(request, response, vertx);
     /**
      * A wait for a monitor shorter than this is a hand-over of work: another thread holds it for microseconds (Vert.x
      * queueing a write to a connection, a session's lock while a frame is kept), and on this machine, two cores shared
@@ -84,11 +99,7 @@ class EventLoopBlockingIT {
         Instant from;
         Instant to;
         try (StandInAgent agent = new StandInAgent(); RedisFixture redis = withRedis ? RedisFixture.started() : null) {
-            // "fail" gets a 500, "long" an answer that ends only when the gateway hangs up, anything else TOKENS
-            agent.script((request, response, vertx) -> (request.lastUserMessage().startsWith("fail")
-                    ? StandInAgent.status(500)
-                    : request.lastUserMessage().startsWith("long") ? StandInAgent.endless(Duration.ofMillis(10))
-                    : StandInAgent.openAi(TOKENS, Duration.ofMillis(2))).answer(request, response, vertx));
+            agent.script(EVERY_PATH);
             Map<String, String> env = new HashMap<>(Map.of("GATEWAY__AGENT_URL", agent.url(),
                     "GATEWAY__INTERNAL_API_KEY", INTERNAL_KEY, "GATEWAY__WS_MAX_FRAMES_PER_SECOND", "10000",
                     "FIXED_SECRET", SECRET,
@@ -168,6 +179,187 @@ class EventLoopBlockingIT {
             }
         }
         assertNoEventLoopWaited(recording, from, to);
+    }
+
+    /**
+     * Redis stopped under a running gateway, then started again: answers stream on across the outage; while it is
+     * away their clients come back to this instance (the owner kept here decides), take turns and resume, a new
+     * session is refused (its owner cannot be asked), a judgement fails at once; once Redis is back every path
+     * again. The Redis calls behind those fail only after their connect timeout.
+     */
+    @Test
+    void noEventLoopWaitsWhileRedisIsAway(@TempDir Path dir) throws Exception {
+        Path settings = Files.writeString(dir.resolve("blocking.jfc"), SETTINGS);
+        Path recording = dir.resolve("outage.jfr");
+        Instant from;
+        Instant to;
+        try (StandInAgent agent = new StandInAgent(); RedisFixture redis = RedisFixture.started()) {
+            agent.script((request, response, vertx) -> (request.lastUserMessage().startsWith("across")
+                    ? StandInAgent.openAi(ROAMING, Duration.ofMillis(100)) : EVERY_PATH).answer(request, response, vertx));
+            Map<String, String> env = Map.of("GATEWAY__AGENT_URL", agent.url(), "FIXED_SECRET", SECRET,
+                    "GATEWAY__INTERNAL_API_KEY", INTERNAL_KEY, "REDIS_HOST", "127.0.0.1",
+                    "REDIS_PORT", Integer.toString(redis.port()), "GATEWAY__DEMO_WORKER", "true",
+                    "GATEWAY__DEMO_WORKER_DELAY_MS", "5", "GATEWAY__SESSION_TTL", "5", "GATEWAY__RESUME_GRACE", "1");
+            try (GatewayProcess gateway = recorded("loops-outage", env, recording, settings)) {
+                everyPath(gateway, "warm");
+                from = Instant.now();
+                List<WsClient> across = new ArrayList<>();
+                try {
+                    List<CompletableFuture<String>> answers = new ArrayList<>();
+                    for (int i = 0; i < 4; i++) {
+                        WsClient ws = connect(gateway, "/ws/across-" + i);
+                        across.add(ws);
+                        ws.userMessage("across the outage");
+                        WsClient.Frame first = ws.next();
+                        answers.add(CompletableFuture.supplyAsync(() -> {
+                            List<WsClient.Frame> turn = new ArrayList<>(List.of(first));
+                            turn.addAll(ws.untilFinal());
+                            return WsClient.joined(turn);
+                        }));
+                    }
+                    redis.stop();
+                    for (CompletableFuture<String> a : answers) {
+                        assertThat(a.get(30, TimeUnit.SECONDS)).isEqualTo(String.join("", ROAMING));
+                    }
+                } finally {
+                    across.forEach(WsClient::close);
+                }
+                inParallel(4, "across-", name -> whileRedisIsAway(gateway, name));
+                redis.start();
+                await().atMost(Duration.ofSeconds(30)).until(() -> health(gateway).contains("\"ok\""));
+                inParallel(4, "back", name -> everyPath(gateway, name));
+                await().atMost(Duration.ofSeconds(30)).until(() -> keptBytes(gateway) == 0);
+                to = Instant.now();
+            }
+        }
+        assertNoEventLoopWaited(recording, from, to);
+    }
+
+    /** With Redis stopped: the client of a session held here comes back, a new session, a judgement. */
+    private static void whileRedisIsAway(GatewayProcess gateway, String session) throws Exception {
+        try (WsClient back = connect(gateway, "/ws/" + session + "?last_seq=3")) {
+            assertThat(back.next().text("type")).isEqualTo("resumed");
+            assertThat(back.next().json().path("seq").asLong()).isEqualTo(4);
+            back.untilFinal(); // the rest of the answer it missed
+            assertThat(WsClient.joined(back.userMessage("hello").untilFinal())).isEqualTo(String.join("", TOKENS));
+        }
+        String token = new TokenVerifier(SECRET, Clock.systemUTC()).currentToken(APP);
+        assertThat(WsClient.handshakeStatus(URI.create("ws://127.0.0.1:" + gateway.port() + "/ws/" + session
+                + "-new?appid=" + APP + "&token=" + token))).as("a session whose owner cannot be asked").isEqualTo(503);
+        try (WsClient judge = connect(gateway, "/ws")) {
+            judge.send("{\"type\":\"agent_judgement\",\"agent_ids\":[\"agent1\"],\"data\":{\"user_input\":\"x\"}}");
+            assertThat(judge.next(Duration.ofSeconds(15)).text("error")).startsWith("Queue unavailable");
+        }
+        assertThat(health(gateway)).contains("\"degraded\"");
+    }
+
+    private static String health(GatewayProcess gateway) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(gateway.url("/health")).GET().build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /**
+     * What the gateway refuses or ends: JWT handshakes checked against a JWKS endpoint (keys fetched, including a
+     * rotated one, in the measured window; expired and foreign tokens refused), a client that stops reading (closed
+     * with 4008), a flooder (1008) and a frame over twice the size limit (1009).
+     */
+    @Test
+    void noEventLoopWaitsOnJwksHandshakesOrTheClientsItCloses(@TempDir Path dir) throws Exception {
+        Path settings = Files.writeString(dir.resolve("blocking.jfc"), SETTINGS);
+        Path recording = dir.resolve("refused.jfr");
+        RSAKey first = TestTokens.rsaKey("first");
+        ECKey rotated = TestTokens.ecKey("rotated");
+        Instant from;
+        Instant to;
+        try (JwksServer jwks = new JwksServer().serve(first.toPublicJWK());
+             StandInAgent agent = new StandInAgent()) {
+            agent.script((request, response, vertx) -> (request.lastUserMessage().startsWith("everything")
+                    ? StandInAgent.firehose(64L * 1024 * 1024, 1000, new AtomicLong())
+                    : EVERY_PATH).answer(request, response, vertx));
+            Map<String, String> env = Map.of("GATEWAY__AGENT_URL", agent.url(),
+                    "GATEWAY__JWKS_URL", jwks.url().toString(), "GATEWAY__SLOW_CLIENT_TIMEOUT", "1",
+                    "GATEWAY__WS_FLOOD_WINDOW", "1", "GATEWAY__WS_MAX_MESSAGE_BYTES", Integer.toString(MAX_MESSAGE),
+                    "GATEWAY__SESSION_TTL", "2", "GATEWAY__RESUME_GRACE", "1");
+            try (GatewayProcess gateway = recorded("loops-refused", env, recording, settings)) {
+                refusedAndClosed(gateway, first, "warm");
+                from = Instant.now();
+                // the issuer adds a key: the first token signed with it makes the gateway fetch the set again
+                jwks.serve(first.toPublicJWK(), rotated.toPublicJWK());
+                String token = TestTokens.es256(rotated, TestTokens.claims("rotated-user", Instant.now()).build());
+                try (WsClient ws = gateway.connect("/ws/rotated?token=" + token)) {
+                    assertThat(WsClient.joined(ws.userMessage("hello").untilFinal())).isEqualTo(String.join("", TOKENS));
+                }
+                assertThat(jwks.fetches()).as("the key set fetched again for the new key").isEqualTo(2);
+                inParallel(4, "refused", name -> refusedAndClosed(gateway, first, name));
+                await().atMost(Duration.ofSeconds(30)).until(() -> keptBytes(gateway) == 0);
+                to = Instant.now();
+            }
+        }
+        assertNoEventLoopWaited(recording, from, to);
+    }
+
+    /**
+     * A JWT client's answer, tokens refused at the handshake, then the three clients the gateway closes: one that
+     * stops reading an answer faster than it (4008), a flooder (1008), a frame over twice the size limit (1009).
+     */
+    private static void refusedAndClosed(GatewayProcess gateway, RSAKey key, String name) throws Exception {
+        String token = TestTokens.rs256(key, TestTokens.claims(name, Instant.now()).build());
+        try (WsClient ws = gateway.connect("/ws/" + name + "?token=" + token)) {
+            assertThat(WsClient.joined(ws.userMessage("hello").untilFinal())).isEqualTo(String.join("", TOKENS));
+        }
+        String expired = TestTokens.rs256(key, TestTokens.claims(name, Instant.now().minusSeconds(3600)).build());
+        String foreign = TestTokens.rs256(TestTokens.rsaKey("first"), TestTokens.claims(name, Instant.now()).build());
+        for (String refused : List.of(expired, foreign, "not-a-jwt")) {
+            assertThat(RawHandshake.send(gateway.port(), "/ws/" + name + "-refused?token=" + refused, Map.of())
+                    .status()).isEqualTo(401);
+        }
+
+        // reads nothing while the agent offers 64 MB: held back, then closed with 4008 behind what was queued
+        RawWebSocket stuck = RawWebSocket.connect(gateway.port(), "/ws/" + name + "-stuck?token=" + token, 16 * 1024);
+        try {
+            stuck.sendText("{\"type\":\"user_message\",\"content\":\"everything, please\"}");
+            await().atMost(Duration.ofSeconds(20)).until(() ->
+                    gateway.log().contains("Closing a slow client of session " + name + "-stuck"));
+            assertThat(closeCode(stuck)).isEqualTo(4008);
+        } finally {
+            stuck.close();
+        }
+
+        try (WsClient flooder = gateway.connect("/ws/" + name + "-flood?token=" + token)) {
+            long until = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+            while (!flooder.closed().isDone() && System.nanoTime() < until) {
+                try {
+                    flooder.send("{\"type\":\"cancel\"}"); // 500 a second, ten times the rate, past the window
+                } catch (CompletionException closing) {
+                    break; // the gateway's close is on its way
+                }
+                Thread.sleep(2);
+            }
+            assertThat(flooder.closed()).succeedsWithin(Duration.ofSeconds(5)).isEqualTo(1008);
+        }
+
+        RawWebSocket big = RawWebSocket.connect(gateway.port(), "/ws/" + name + "-big?token=" + token);
+        try {
+            big.send(true, 0, RawWebSocket.TEXT, RawWebSocket.utf8("x".repeat(2 * MAX_MESSAGE + 1)));
+            assertThat(closeCode(big)).isEqualTo(1009);
+        } finally {
+            big.close();
+        }
+    }
+
+    /** Reads past every frame to the close frame; its code, or -1 when none comes. */
+    private static int closeCode(RawWebSocket ws) throws Exception {
+        long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < until) {
+            RawWebSocket.Frame f = ws.read(Duration.ofSeconds(10));
+            if (f == null) {
+                return -1;
+            }
+            if (f.opcode() == RawWebSocket.CLOSE) {
+                return f.closeCode();
+            }
+        }
+        return -1;
     }
 
     /** Two turns answered by the queue's worker, then one cancelled mid-answer. */

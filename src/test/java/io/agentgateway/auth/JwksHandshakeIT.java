@@ -10,8 +10,10 @@ import java.util.concurrent.CountDownLatch;
 
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.RSAKey;
+import io.agentgateway.testing.JwksServer;
 import io.agentgateway.testing.RawHandshake;
 import io.agentgateway.testing.RunningGateway;
+import io.agentgateway.testing.TestTokens;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

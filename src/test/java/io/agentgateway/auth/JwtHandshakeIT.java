@@ -16,6 +16,7 @@ import io.agentgateway.testing.GatewayWithAgent;
 import io.agentgateway.testing.RawHandshake;
 import io.agentgateway.testing.RunningGateway;
 import io.agentgateway.testing.StandInAgent;
+import io.agentgateway.testing.TestTokens;
 import io.agentgateway.testing.WsClient;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -17,6 +17,8 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import io.agentgateway.auth.JwtVerifier.Failure;
 import io.agentgateway.auth.JwtVerifier.Invalid;
 import io.agentgateway.auth.JwtVerifier.Valid;
+import io.agentgateway.testing.JwksServer;
+import io.agentgateway.testing.TestTokens;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

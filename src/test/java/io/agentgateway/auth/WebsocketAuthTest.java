@@ -8,6 +8,8 @@ import io.agentgateway.auth.WebsocketAuth.Allowed;
 import io.agentgateway.auth.WebsocketAuth.Credentials;
 import io.agentgateway.auth.WebsocketAuth.NeedsKeyFetch;
 import io.agentgateway.auth.WebsocketAuth.Refused;
+import io.agentgateway.testing.JwksServer;
+import io.agentgateway.testing.TestTokens;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

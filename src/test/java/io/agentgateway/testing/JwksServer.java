@@ -1,4 +1,4 @@
-package io.agentgateway.auth;
+package io.agentgateway.testing;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -16,7 +16,7 @@ import com.nimbusds.jose.jwk.JWKSet;
 import com.sun.net.httpserver.HttpServer;
 
 /** A real HTTP server on loopback serving a JWKS that a test can rotate; counts the fetches. */
-final class JwksServer implements AutoCloseable {
+public final class JwksServer implements AutoCloseable {
 
     private final HttpServer server;
     private final AtomicReference<JWKSet> keys = new AtomicReference<>(new JWKSet());
@@ -24,7 +24,7 @@ final class JwksServer implements AutoCloseable {
     private final CountDownLatch arrived = new CountDownLatch(1);
     private volatile CountDownLatch hold;
 
-    JwksServer() throws IOException {
+    public JwksServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/jwks.json", exchange -> {
             fetches.incrementAndGet();
@@ -49,26 +49,26 @@ final class JwksServer implements AutoCloseable {
     }
 
     /** Publishes exactly these keys from now on. */
-    JwksServer serve(JWK... jwks) {
+    public JwksServer serve(JWK... jwks) {
         keys.set(new JWKSet(List.of(jwks)));
         return this;
     }
 
     /** Fetches from now on wait until {@code gate} opens; {@link #awaitHeldFetch} tells when one is waiting. */
-    JwksServer holdFetchesUntil(CountDownLatch gate) {
+    public JwksServer holdFetchesUntil(CountDownLatch gate) {
         hold = gate;
         return this;
     }
 
-    boolean awaitHeldFetch() throws InterruptedException {
+    public boolean awaitHeldFetch() throws InterruptedException {
         return arrived.await(10, TimeUnit.SECONDS);
     }
 
-    int fetches() {
+    public int fetches() {
         return fetches.get();
     }
 
-    URL url() {
+    public URL url() {
         try {
             return new URL("http://127.0.0.1:" + server.getAddress().getPort() + "/jwks.json");
         } catch (java.net.MalformedURLException e) {

@@ -1,4 +1,4 @@
-package io.agentgateway.auth;
+package io.agentgateway.testing;
 
 import java.nio.charset.StandardCharsets;
 import java.security.PublicKey;
@@ -24,12 +24,12 @@ import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
 
 /** Makes real signed JWTs and keys for the tests, with Nimbus. */
-final class TestTokens {
+public final class TestTokens {
 
     private TestTokens() {
     }
 
-    static RSAKey rsaKey(String kid) {
+    public static RSAKey rsaKey(String kid) {
         try {
             return new RSAKeyGenerator(2048).keyID(kid).generate();
         } catch (JOSEException e) {
@@ -37,7 +37,7 @@ final class TestTokens {
         }
     }
 
-    static ECKey ecKey(String kid) {
+    public static ECKey ecKey(String kid) {
         try {
             return new ECKeyGenerator(Curve.P_256).keyID(kid).generate();
         } catch (JOSEException e) {
@@ -45,23 +45,23 @@ final class TestTokens {
         }
     }
 
-    static String pem(PublicKey key) {
+    public static String pem(PublicKey key) {
         return "-----BEGIN PUBLIC KEY-----\n"
                 + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(key.getEncoded())
                 + "\n-----END PUBLIC KEY-----\n";
     }
 
     /** Claims for {@code sub} valid for ten minutes from {@code now}. */
-    static JWTClaimsSet.Builder claims(String sub, Instant now) {
+    public static JWTClaimsSet.Builder claims(String sub, Instant now) {
         return new JWTClaimsSet.Builder().subject(sub).issueTime(Date.from(now))
                 .expirationTime(Date.from(now.plusSeconds(600)));
     }
 
-    static String hs256(String secret, JWTClaimsSet claims) {
+    public static String hs256(String secret, JWTClaimsSet claims) {
         return sign(new JWSHeader(JWSAlgorithm.HS256), claims, macSigner(secret.getBytes(StandardCharsets.UTF_8)));
     }
 
-    static String rs256(RSAKey key, JWTClaimsSet claims) {
+    public static String rs256(RSAKey key, JWTClaimsSet claims) {
         try {
             return sign(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.getKeyID()).build(), claims,
                     new RSASSASigner(key));
@@ -70,7 +70,7 @@ final class TestTokens {
         }
     }
 
-    static String es256(ECKey key, JWTClaimsSet claims) {
+    public static String es256(ECKey key, JWTClaimsSet claims) {
         try {
             return sign(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(key.getKeyID()).build(), claims,
                     new ECDSASigner(key));
@@ -80,17 +80,17 @@ final class TestTokens {
     }
 
     /** An HMAC-signed token with any HS algorithm and header. */
-    static String hmac(JWSHeader header, byte[] secret, JWTClaimsSet claims) {
+    public static String hmac(JWSHeader header, byte[] secret, JWTClaimsSet claims) {
         return sign(header, claims, macSigner(secret));
     }
 
     /** {"alg": "none"}: no signature at all. */
-    static String unsecured(JWTClaimsSet claims) {
+    public static String unsecured(JWTClaimsSet claims) {
         return new PlainJWT(claims).serialize();
     }
 
     /** The token with its payload swapped for another one's, keeping the first signature. */
-    static String withPayloadOf(String token, String other) {
+    public static String withPayloadOf(String token, String other) {
         String[] a = token.split("\\.");
         String[] b = other.split("\\.");
         return String.join(".", List.of(a[0], b[1], a[2]));
