@@ -125,7 +125,17 @@ public class RedisInstanceRelay implements InstanceRelay {
         to.retryScheduled = false;
         while (!to.messages.isEmpty()) {
             Message next = to.messages.peekFirst();
-            String failure = publish(instanceId, next.json());
+            String json;
+            try {
+                json = next.json();
+            } catch (RuntimeException e) {
+                // left at the head, it would be made and fail again at every try, and hold up all behind it
+                to.messages.pollFirst();
+                queued.decrementAndGet();
+                LOG.warn("A message to instance {} could not be made and is dropped", instanceId, e);
+                continue;
+            }
+            String failure = publish(instanceId, json);
             if (failure == null) {
                 delivery.succeeded();
                 to.messages.pollFirst();

@@ -88,6 +88,19 @@ class RedisInstanceRelayIT {
     }
 
     @Test
+    void aMessageThatCannotBeMadeIsDroppedAndHoldsUpNothingBehindIt() throws Exception {
+        RedisInstanceRelay relay = relay(Duration.ofSeconds(20), 1000);
+        relay.send("b", () -> {
+            throw new IllegalStateException("cannot be written");
+        });
+        relay.send("b", "after");
+        await(() -> received.contains("after"), Duration.ofSeconds(5));
+        relay.send("b", "and on");
+        await(() -> received.contains("and on"), Duration.ofSeconds(5));
+        assertThat(received).containsExactly("after", "and on");
+    }
+
+    @Test
     void atMostMaxQueuedMessagesWait() throws Exception {
         RedisInstanceRelay relay = relay(Duration.ofSeconds(20), 5);
         redisServer.server().stop();
