@@ -45,14 +45,15 @@ public class AnswerDrain extends EventNotifierSupport {
         long deadline = System.nanoTime() + timeoutNanos;
         int left = streams.active();
         if (left > 0) {
-            LOG.info("Stopping: waiting up to {} s for {} answers streaming to end",
-                    TimeUnit.NANOSECONDS.toSeconds(timeoutNanos), left);
+            LOG.info("Stopping: waiting up to {} s for {} streaming to end",
+                    TimeUnit.NANOSECONDS.toSeconds(timeoutNanos), answers(left));
         }
         while ((left = streams.active()) > 0 && System.nanoTime() < deadline) {
             Thread.sleep(POLL_MS);
         }
         if (left > 0) {
-            LOG.warn("Stopping with {} answers still streaming: they end with an error final", left);
+            LOG.warn("Stopping with {} still streaming: {} with an error final", answers(left),
+                    left == 1 ? "it ends" : "they end");
             // Ended here, while the routes and the shared session store still run, so that each final is also kept
             // where a client resuming on another instance reads it; left to the agent calls' close later in the stop,
             // the final would reach the socket but not the store, and a resume elsewhere would get "interrupted".
@@ -60,5 +61,9 @@ public class AnswerDrain extends EventNotifierSupport {
                 turn.fail(AgentStreamEnd.STOPPING);
             }
         }
+    }
+
+    private static String answers(int n) {
+        return n == 1 ? "1 answer" : n + " answers";
     }
 }

@@ -5,11 +5,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.agentgateway.testing.RunningGateway;
 import io.agentgateway.testing.StandInAgent;
 import io.agentgateway.testing.WsClient;
 import io.agentgateway.testing.WsClient.Frame;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -59,6 +63,10 @@ class AnswerDrainIT {
 
     @Test
     void anAnswerThatOutlastsTheWaitEndsWithAFinalThatSaysWhy() throws Exception {
+        Logger drainLog = (Logger) LoggerFactory.getLogger(AnswerDrain.class);
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        drainLog.addAppender(lines);
         try (StandInAgent agent = new StandInAgent()) {
             RunningGateway gateway = RunningGateway.builder().agentUrl(agent.url())
                     .property("camel.main.shutdown-timeout", "1").start();
@@ -81,6 +89,11 @@ class AnswerDrainIT {
                     stopped.get();
                 }
             }
+        } finally {
+            drainLog.detachAppender(lines);
         }
+        assertThat(lines.list).extracting(ILoggingEvent::getFormattedMessage).containsExactly(
+                "Stopping: waiting up to 1 s for 1 answer streaming to end",
+                "Stopping with 1 answer still streaming: it ends with an error final");
     }
 }
