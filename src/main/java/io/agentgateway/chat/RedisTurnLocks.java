@@ -64,11 +64,7 @@ public class RedisTurnLocks implements TurnLocks {
         this.self = self;
         this.ttl = ttl;
         this.worker = Pools.vertxWorker(vertx);
-        vertx.setPeriodic(Durations.renewEvery(ttl).toMillis(), id -> {
-            if (!held.isEmpty()) {
-                worker.execute(this::renew);
-            }
-        });
+        Pools.everyOnWorker(vertx, Durations.renewEvery(ttl).toMillis(), this::renew);
     }
 
     private String key(String sessionId) {
@@ -135,12 +131,14 @@ public class RedisTurnLocks implements TurnLocks {
         });
     }
 
-    private void renew() {
+    /** One EXPIRE per lock held; stops at the first failure (Redis away: the rest would fail too, each slowly). */
+    void renew() {
         for (String sessionId : held.keySet()) {
             try {
                 redis.expire(key(sessionId), ttl);
             } catch (RuntimeException e) {
-                LOG.debug("Turn lock of {} not renewed: {}", sessionId, e.getMessage());
+                LOG.debug("Turn locks not renewed this time, from {}: {}", sessionId, e.getMessage());
+                return;
             }
         }
     }

@@ -9,6 +9,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.vertx.core.Vertx;
 import org.apache.camel.builder.ThreadPoolProfileBuilder;
@@ -37,6 +38,27 @@ public final class Pools {
             task.run();
             return null;
         }, false);
+    }
+
+    /**
+     * Runs {@code task} every {@code periodMillis} on a Vert.x worker, never two at once: a period that comes while the
+     * previous run still goes (Redis slow or away, each call waiting for its timeout) is skipped, not queued, so
+     * a stalled task holds one worker thread and not all of them.
+     */
+    public static void everyOnWorker(Vertx vertx, long periodMillis, Runnable task) {
+        Executor worker = vertxWorker(vertx);
+        AtomicBoolean running = new AtomicBoolean();
+        vertx.setPeriodic(periodMillis, id -> {
+            if (running.compareAndSet(false, true)) {
+                worker.execute(() -> {
+                    try {
+                        task.run();
+                    } finally {
+                        running.set(false);
+                    }
+                });
+            }
+        });
     }
 
     public static ExecutorService fixed(ExecutorServiceManager executors, Object source, String name, int threads) {

@@ -49,12 +49,7 @@ public final class RedisSlots {
     public RedisSlots(Vertx vertx, StringRedisTemplate redis, Duration ttl) {
         this.redis = redis;
         this.ttl = ttl;
-        Executor worker = Pools.vertxWorker(vertx);
-        vertx.setPeriodic(Durations.renewEvery(ttl).toMillis(), id -> {
-            if (!held.isEmpty()) {
-                worker.execute(this::renew);
-            }
-        });
+        Pools.everyOnWorker(vertx, Durations.renewEvery(ttl).toMillis(), this::renew);
     }
 
     /** A slot under {@code key} if it holds fewer than {@code max}: its id, to release. Throws when Redis fails. */
@@ -101,12 +96,14 @@ public final class RedisSlots {
         }
     }
 
-    private void renew() {
+    /** One round trip per slot held; stops at the first failure (Redis away: the rest would fail too, each slowly). */
+    void renew() {
         for (Map.Entry<String, String> e : held.entrySet()) {
             try {
                 redis.execute(RENEW, List.of(e.getValue()), e.getKey(), Long.toString(ttl.toMillis()));
             } catch (RuntimeException ex) {
-                LOG.debug("Slot not renewed: {}", ex.getMessage());
+                LOG.debug("Slots not renewed this time: {}", ex.getMessage());
+                return;
             }
         }
     }

@@ -10,8 +10,6 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.RandomAccess;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongFunction;
@@ -404,20 +402,8 @@ public class InMemorySessionStreams implements SessionStreams {
         this.ttlNanos = ttl.toNanos();
         this.onExpired = onExpired;
         // on a worker, not the timer's event loop: the sweep may ask Redis (whether an instance lives, releasing an
-        // expired session's entries), one round trip per session; one sweep at a time
-        Executor worker = Pools.vertxWorker(vertx);
-        AtomicBoolean sweeping = new AtomicBoolean();
-        vertx.setPeriodic(SWEEP_MS, id -> {
-            if (sweeping.compareAndSet(false, true)) {
-                worker.execute(() -> {
-                    try {
-                        sweep();
-                    } finally {
-                        sweeping.set(false);
-                    }
-                });
-            }
-        });
+        // expired session's entries), one round trip per session
+        Pools.everyOnWorker(vertx, SWEEP_MS, this::sweep);
     }
 
     private Log log(String sessionId) {

@@ -44,6 +44,26 @@ class RedisTurnLocksIT {
     }
 
     @Test
+    void aRenewalRoundEndsAtTheFirstFailureRatherThanTryEveryLockWhileRedisIsAway() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
+        // a TTL of minutes: the periodic renewal does not come within the test
+        RedisTurnLocks locks = new RedisTurnLocks(vertx, redisServer.countingTemplate(connections), "t:", "a",
+                Duration.ofMinutes(10), i -> true);
+        for (int i = 0; i < 10; i++) {
+            assertThat(locks.tryLock("renewed-" + i)).isTrue();
+        }
+        connections.set(0);
+        locks.renew();
+        assertThat(connections.get()).as("one EXPIRE per lock").isEqualTo(10);
+
+        redisServer.server().stop();
+        connections.set(0);
+        locks.renew();
+        assertThat(connections.get()).as("Redis away: one try, not one per lock (each would wait for its timeout)")
+                .isEqualTo(1);
+    }
+
+    @Test
     void theLockOfAnInstanceThatDiedIsTakenOverNotWaitedOut() {
         RedisTurnLocks a = locks("a-1");
         RedisTurnLocks b = locks("b-1");

@@ -177,4 +177,43 @@ class PoolsTest {
         assertThat(threads).doesNotContain(caller);
         executors.shutdown(pool);
     }
+
+    @Test
+    void aPeriodicTaskRunsOnAWorkerAndSkipsThePeriodsThatComeWhileItStillRuns() throws Exception {
+        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+        try {
+            java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicInteger mostAtOnce = new java.util.concurrent.atomic.AtomicInteger();
+            Set<String> threads = ConcurrentHashMap.newKeySet();
+            CountDownLatch firstStarted = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            Pools.everyOnWorker(vertx, 10, () -> {
+                mostAtOnce.accumulateAndGet(running.incrementAndGet(), Math::max);
+                threads.add(Thread.currentThread().getName());
+                if (runs.incrementAndGet() == 1) {
+                    firstStarted.countDown();
+                    try {
+                        release.await(10, TimeUnit.SECONDS); // a Redis call waiting for its timeout
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                running.decrementAndGet();
+            });
+            assertThat(firstStarted.await(5, TimeUnit.SECONDS)).isTrue();
+            Thread.sleep(300); // thirty periods while the first run hangs
+            assertThat(runs.get()).as("periods skipped, not queued, while the first run hangs").isEqualTo(1);
+            release.countDown();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (runs.get() < 5 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(runs.get()).as("runs again once the first is done").isGreaterThanOrEqualTo(5);
+            assertThat(mostAtOnce.get()).isEqualTo(1);
+            assertThat(threads).allMatch(t -> t.startsWith("vert.x-worker-thread"));
+        } finally {
+            vertx.close();
+        }
+    }
 }

@@ -3,6 +3,7 @@ package io.agentgateway.testing;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.connection.jedis.JedisConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
@@ -38,6 +39,23 @@ public final class RedisServerExtension implements BeforeEachCallback, AfterEach
 
     public StringRedisTemplate template() {
         return client.template();
+    }
+
+    /** A template on this server that counts the connections it asks for (each command asks for one). */
+    public StringRedisTemplate countingTemplate(java.util.concurrent.atomic.AtomicInteger connections) {
+        JedisConnectionFactory factory = factory();
+        RedisConnectionFactory counted = (RedisConnectionFactory) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {RedisConnectionFactory.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("getConnection")) {
+                        connections.incrementAndGet();
+                    }
+                    try {
+                        return method.invoke(factory, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        return new StringRedisTemplate(counted);
     }
 
     public JedisConnectionFactory factory() {
