@@ -3,6 +3,7 @@ package io.agentgateway.chat;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.agentgateway.session.RedisSessionDirectory;
 import io.agentgateway.testing.RedisServerExtension;
@@ -45,7 +46,7 @@ class RedisTurnLocksIT {
 
     @Test
     void aRenewalRoundEndsAtTheFirstFailureRatherThanTryEveryLockWhileRedisIsAway() throws Exception {
-        java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicInteger connections = new AtomicInteger();
         // a TTL of minutes: the periodic renewal does not come within the test
         RedisTurnLocks locks = new RedisTurnLocks(vertx, redisServer.countingTemplate(connections), "t:", "a",
                 Duration.ofMinutes(10), i -> true);

@@ -11,8 +11,10 @@ import java.util.concurrent.LinkedTransferQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 
+import io.vertx.core.Vertx;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.spi.ExecutorServiceManager;
 import org.junit.jupiter.api.AfterEach;
@@ -180,11 +182,11 @@ class PoolsTest {
 
     @Test
     void aPeriodicTaskRunsOnAWorkerAndSkipsThePeriodsThatComeWhileItStillRuns() throws Exception {
-        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+        Vertx vertx = Vertx.vertx();
         try {
-            java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
-            java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
-            java.util.concurrent.atomic.AtomicInteger mostAtOnce = new java.util.concurrent.atomic.AtomicInteger();
+            AtomicInteger runs = new AtomicInteger();
+            AtomicInteger running = new AtomicInteger();
+            AtomicInteger mostAtOnce = new AtomicInteger();
             Set<String> threads = ConcurrentHashMap.newKeySet();
             CountDownLatch firstStarted = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);

@@ -1,5 +1,9 @@
 package io.agentgateway.testing;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.util.concurrent.atomic.AtomicInteger;
+
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -42,16 +46,16 @@ public final class RedisServerExtension implements BeforeEachCallback, AfterEach
     }
 
     /** A template on this server that counts the connections it asks for (each command asks for one). */
-    public StringRedisTemplate countingTemplate(java.util.concurrent.atomic.AtomicInteger connections) {
+    public StringRedisTemplate countingTemplate(AtomicInteger connections) {
         JedisConnectionFactory factory = factory();
-        RedisConnectionFactory counted = (RedisConnectionFactory) java.lang.reflect.Proxy.newProxyInstance(
+        RedisConnectionFactory counted = (RedisConnectionFactory) Proxy.newProxyInstance(
                 getClass().getClassLoader(), new Class<?>[] {RedisConnectionFactory.class}, (proxy, method, args) -> {
                     if (method.getName().equals("getConnection")) {
                         connections.incrementAndGet();
                     }
                     try {
                         return method.invoke(factory, args);
-                    } catch (java.lang.reflect.InvocationTargetException e) {
+                    } catch (InvocationTargetException e) {
                         throw e.getCause();
                     }
                 });
