@@ -41,14 +41,14 @@ public final class Pools {
     }
 
     /**
-     * Runs {@code task} every {@code periodMillis} on a Vert.x worker, never two at once: a period that comes while the
-     * previous run still goes (Redis slow or away, each call waiting for its timeout) is skipped, not queued, so
-     * a stalled task holds one worker thread and not all of them.
+     * Runs {@code task} on a Vert.x worker now and then every {@code periodMillis}, never two at once: a period that
+     * comes while the previous run still goes (Redis slow or away, each call waiting for its timeout) is skipped, not
+     * queued, so a stalled task holds one worker thread and not all of them.
      */
     public static void everyOnWorker(Vertx vertx, long periodMillis, Runnable task) {
         Executor worker = vertxWorker(vertx);
         AtomicBoolean running = new AtomicBoolean();
-        vertx.setPeriodic(periodMillis, id -> {
+        Runnable once = () -> {
             if (running.compareAndSet(false, true)) {
                 worker.execute(() -> {
                     try {
@@ -58,7 +58,9 @@ public final class Pools {
                     }
                 });
             }
-        });
+        };
+        once.run();
+        vertx.setPeriodic(periodMillis, id -> once.run());
     }
 
     public static ExecutorService fixed(ExecutorServiceManager executors, Object source, String name, int threads) {

@@ -2,7 +2,6 @@ package io.agentgateway.config;
 
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 
@@ -210,20 +209,16 @@ final class RedisSharing implements InstanceSharing {
 
     /**
      * Keeps this instance's heartbeat key alive, and its sessions' holder entries after Redis lost them; a missed
-     * beat (Redis down) is retried at the next one.
+     * beat (Redis down) is retried at the next one, and a beat still waiting for Redis skips the next.
      */
     @Override
     public void startHeartbeat(Vertx vertx, SessionStreams streams) {
-        long every = directory.beatEvery().toMillis();
-        Executor worker = Pools.vertxWorker(vertx);
-        Runnable beat = () -> worker.execute(() -> {
+        Pools.everyOnWorker(vertx, directory.beatEvery().toMillis(), () -> {
             try {
                 directory.heartbeat(streams::sessions);
             } catch (RuntimeException e) {
                 LOG.debug("Heartbeat missed: {}", e.getMessage());
             }
         });
-        beat.run();
-        vertx.setPeriodic(every, id -> beat.run());
     }
 }

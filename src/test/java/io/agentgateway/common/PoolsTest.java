@@ -218,4 +218,16 @@ class PoolsTest {
             vertx.close();
         }
     }
+
+    @Test
+    void aPeriodicTaskRunsOnceAtOnceNotOnlyAfterTheFirstPeriod() throws Exception {
+        Vertx vertx = Vertx.vertx();
+        try {
+            CountDownLatch ran = new CountDownLatch(1);
+            Pools.everyOnWorker(vertx, TimeUnit.MINUTES.toMillis(10), ran::countDown);
+            assertThat(ran.await(5, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            vertx.close();
+        }
+    }
 }
