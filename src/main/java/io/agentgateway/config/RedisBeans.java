@@ -35,6 +35,8 @@ public record RedisBeans(JedisConnectionFactory factory, StringRedisTemplate tem
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
     /** A pooled connection idle this long is PINGed before it is used (IdleCheckedJedisFactory). */
     static final Duration PING_AFTER_IDLE = Duration.ofSeconds(1);
+    /** After a call could not reach Redis, calls fall back at once; this often a PING checks whether it is back. */
+    static final Duration RETRY_EVERY = Duration.ofSeconds(1);
 
     static RedisBeans create(GatewaySettings.Redis redis) {
         return create(redis, PING_AFTER_IDLE);
@@ -68,7 +70,8 @@ public record RedisBeans(JedisConnectionFactory factory, StringRedisTemplate tem
         };
         factory.afterPropertiesSet();
         factory.start();
-        StringRedisTemplate template = new StringRedisTemplate(factory);
+        StringRedisTemplate template = new GuardedRedisTemplate(factory,
+                new RedisBreaker(RETRY_EVERY, System::nanoTime));
         WatchedListenerContainer container = new WatchedListenerContainer();
         container.setConnectionFactory(factory);
         container.setTaskExecutor(new SyncTaskExecutor());
