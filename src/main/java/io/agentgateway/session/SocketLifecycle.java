@@ -7,6 +7,7 @@ import java.util.OptionalLong;
 import io.agentgateway.common.ClientSocket;
 import io.agentgateway.common.GatewayHeaders;
 import io.agentgateway.common.GatewayMetrics;
+import io.agentgateway.common.OutageLog;
 import io.agentgateway.common.Stripes;
 import org.apache.camel.Exchange;
 import org.apache.camel.Handler;
@@ -43,6 +44,8 @@ public class SocketLifecycle {
     private final List<SessionListener> listeners;
     private final GatewayMetrics metrics;
     private final SessionDirectory directory;
+    private final OutageLog directoryOutage = new OutageLog(LOG,
+            "Session directory unavailable, sockets work on this instance only", "The session directory works again");
     private final Handovers handovers;
     private final StreamStore store;
     /** one session's opens and closes, one at a time */
@@ -155,6 +158,7 @@ public class SocketLifecycle {
         boolean staleHere = behindClient && streams.has(sessionId);
         try {
             Optional<String> previous = directory.claim(sessionId);
+            directoryOutage.succeeded();
             // a stream asked for by an earlier socket that stopped waiting, and still on its way, is the session's
             Optional<String> from = previous.or(() -> handovers.awaitedFrom(sessionId));
             if (from.isPresent()) {
@@ -221,7 +225,7 @@ public class SocketLifecycle {
             }
             return Brought.FROM_STORE;
         } catch (RuntimeException e) {
-            LOG.warn("Session directory unavailable, the socket works on this instance only: {}", e.getMessage());
+            directoryOutage.failed(e.getMessage());
             // what the client has came from an instance this one cannot ask now: serving the older copy here
             // would number frames the client already has
             return behindClient ? Brought.ELSEWHERE : Brought.HERE;
@@ -234,11 +238,12 @@ public class SocketLifecycle {
     }
 
     /** Without the shared directory (Redis down) the socket still works here; other instances cannot reach it. */
-    private static void acrossInstances(Runnable step) {
+    private void acrossInstances(Runnable step) {
         try {
             step.run();
+            directoryOutage.succeeded();
         } catch (RuntimeException e) {
-            LOG.warn("Session directory unavailable, the socket works on this instance only: {}", e.getMessage());
+            directoryOutage.failed(e.getMessage());
         }
     }
 

@@ -34,8 +34,12 @@ class RedisOutageLogIT {
             redis.stop();
             // four seconds of tokens with nowhere to save them, and four of Spring's tries to resubscribe
             long until = System.nanoTime() + Duration.ofSeconds(4).toNanos();
+            int sockets = 0;
             while (System.nanoTime() < until) {
                 assertThat(ws.next().isFinal()).as("the answer streams on without Redis").isFalse();
+                if (sockets < 5) { // clients coming and going: each asks the session directory
+                    gateway.connect("/ws/meanwhile-" + sockets++).close();
+                }
             }
             redis.start();
             await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
@@ -48,6 +52,7 @@ class RedisOutageLogIT {
             assertThat(count(log, "Connection failure occurred")).as("Spring's per-retry ERROR: " + log)
                     .isEqualTo(1);
             assertThat(count(log, "Error while validating pooled Jedis object")).as(log).isZero();
+            assertThat(count(log, "Session directory unavailable")).as(log).isEqualTo(1);
         }
     }
 
