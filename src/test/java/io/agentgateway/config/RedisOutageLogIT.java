@@ -45,6 +45,10 @@ class RedisOutageLogIT {
             await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
                     assertThat(gateway.log()).contains("Saving session frames to Redis again, after "));
             assertThat(ws.next().isFinal()).isFalse();
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                gateway.connect("/ws/after").close(); // a socket that comes asks the directory again
+                assertThat(gateway.log()).contains("The session directory works again");
+            });
 
             String log = gateway.log();
             assertThat(count(log, "Could not save session frames to Redis")).as(log).isEqualTo(1);
@@ -53,6 +57,7 @@ class RedisOutageLogIT {
                     .isEqualTo(1);
             assertThat(count(log, "Error while validating pooled Jedis object")).as(log).isZero();
             assertThat(count(log, "Session directory unavailable")).as(log).isEqualTo(1);
+            assertThat(count(log, "The session directory works again")).as(log).isEqualTo(1);
         }
     }
 
