@@ -215,7 +215,7 @@ final class RedisSharing implements InstanceSharing {
     public void startHeartbeat(Vertx vertx, SessionStreams streams) {
         Pools.everyOnWorker(vertx, directory.beatEvery().toMillis(), () -> {
             try {
-                directory.heartbeat(streams::sessions);
+                directory.heartbeat(streams::sessions, streams::owner);
             } catch (RuntimeException e) {
                 LOG.debug("Heartbeat missed: {}", e.getMessage());
             }

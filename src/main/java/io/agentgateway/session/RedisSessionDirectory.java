@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 import io.agentgateway.common.Durations;
@@ -157,9 +158,11 @@ public class RedisSessionDirectory implements SessionDirectory {
      * Says this instance is alive; call it more often than the instance TTL (blocking: never on an event loop).
      * When the heartbeat key was gone, Redis lost its data (restarted empty) or this instance was silent past its
      * TTL: either way the holder entries it wrote may be gone too, so those of {@code heldHere} (the sessions whose
-     * streams are here) are put back, unless another instance has claimed one meanwhile.
+     * streams are here) are put back, unless another instance has claimed one meanwhile; and so are their owners
+     * ({@code ownerHere}), or another instance would open such a session for whoever asked first.
      */
-    public synchronized void heartbeat(Supplier<Collection<String>> heldHere) {
+    public synchronized void heartbeat(Supplier<Collection<String>> heldHere,
+                                       Function<String, Optional<String>> ownerHere) {
         if (left) {
             return;
         }
@@ -180,6 +183,10 @@ public class RedisSessionDirectory implements SessionDirectory {
                     connection.stringCommands().set(holderKey(sessionId).getBytes(StandardCharsets.UTF_8),
                             self.getBytes(StandardCharsets.UTF_8), Expiration.from(holderTtl),
                             RedisStringCommands.SetOption.SET_IF_ABSENT);
+                    ownerHere.apply(sessionId).ifPresent(owner -> connection.stringCommands().set(
+                            sessionKey(prefix, sessionId, "owner").getBytes(StandardCharsets.UTF_8),
+                            owner.getBytes(StandardCharsets.UTF_8), Expiration.from(holderTtl),
+                            RedisStringCommands.SetOption.SET_IF_ABSENT));
                 }
                 return null;
             });

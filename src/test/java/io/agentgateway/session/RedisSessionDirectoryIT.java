@@ -2,6 +2,7 @@ package io.agentgateway.session;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import io.agentgateway.testing.RedisServerExtension;
@@ -37,8 +38,8 @@ class RedisSessionDirectoryIT {
     void anInstanceIsNotTakenForDeadWhileRedisIsRebuildingButIsOnceThatIsOver() throws Exception {
         RedisSessionDirectory a = directory("a-1");
         RedisSessionDirectory b = directory("b-1");
-        a.heartbeat(List::of);
-        b.heartbeat(List::of);
+        a.heartbeat(List::of, id -> Optional.empty());
+        b.heartbeat(List::of, id -> Optional.empty());
         assertThat(b.mayBeAlive("a-1")).isTrue();
 
         template.execute((org.springframework.data.redis.core.RedisCallback<Object>) c -> {
@@ -47,24 +48,42 @@ class RedisSessionDirectoryIT {
         });
         assertThat(b.alive("a-1")).isFalse();
         assertThat(b.mayBeAlive("a-1")).as("before b's next beat").isTrue();
-        b.heartbeat(List::of); // b sees the loss; a never beats again (it died meanwhile)
+        b.heartbeat(List::of, id -> Optional.empty()); // b sees the loss; a never beats again (it died meanwhile)
         assertThat(b.mayBeAlive("a-1")).as("within the rebuild window").isTrue();
 
         long deadline = System.nanoTime() + TTL.multipliedBy(5).toNanos();
         while (b.mayBeAlive("a-1") && System.nanoTime() < deadline) {
-            b.heartbeat(List::of);
+            b.heartbeat(List::of, id -> Optional.empty());
             Thread.sleep(100);
         }
         assertThat(b.mayBeAlive("a-1")).as("after the rebuild window, a did not beat").isFalse();
-        a.heartbeat(List::of);
+        a.heartbeat(List::of, id -> Optional.empty());
         assertThat(b.mayBeAlive("a-1")).isTrue();
+    }
+
+    @Test
+    void afterRedisLostItsDataTheHeartbeatPutsBackTheOwnersOfTheSessionsHeldHere() {
+        RedisSessionDirectory a = directory("a-1");
+        RedisSessionDirectory b = directory("b-1");
+        a.heartbeat(List::of, id -> Optional.empty());
+        assertThat(a.claim("kept")).isEmpty();
+        assertThat(a.claimOwner("kept", "app-a")).isTrue();
+
+        template.execute((org.springframework.data.redis.core.RedisCallback<Object>) c -> {
+            c.serverCommands().flushAll(); // Redis back empty
+            return null;
+        });
+        // a's next beat sees the loss and puts back what it holds: the holder entry and the owner
+        a.heartbeat(() -> List.of("kept"), id -> id.equals("kept") ? Optional.of("app-a") : Optional.empty());
+        assertThat(b.claimOwner("kept", "app-b")).as("another identity, on another instance").isFalse();
+        assertThat(b.claimOwner("kept", "app-a")).isTrue();
     }
 
     @Test
     void aClaimHandsTheHolderEntryOverWithTheSessionTtlAndNamesTheLiveInstanceItTookItFrom() {
         RedisSessionDirectory a = directory("a-1");
         RedisSessionDirectory b = directory("b-1");
-        a.heartbeat(List::of);
+        a.heartbeat(List::of, id -> Optional.empty());
         assertThat(a.claim("s1")).as("unclaimed").isEmpty();
         assertThat(a.claim("s1")).as("already its own").isEmpty();
         assertThat(b.claim("s1")).contains("a-1");
