@@ -1,5 +1,7 @@
 package io.agentgateway;
 
+import java.time.Duration;
+
 import io.agentgateway.config.InvalidConfigurationException;
 import io.agentgateway.config.LogSetup;
 import org.apache.camel.main.Main;
@@ -12,6 +14,8 @@ public final class App {
 
     /** Exit code for a setting the gateway cannot run with. */
     public static final int EXIT_BAD_CONFIGURATION = 2;
+    /** How long a SIGTERM's exit waits for main to write out the last log lines (it does once Camel has stopped). */
+    private static final Duration LAST_LINES_WAIT = Duration.ofSeconds(30);
 
     private App() {
     }
@@ -19,6 +23,8 @@ public final class App {
     public static void main(String[] args) throws Exception {
         Main main = new Main(App.class);
         Launch.configure(main);
+        // on SIGTERM, keeps the JVM from halting before main has written out the last queued log lines
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> LogSetup.awaitFlush(LAST_LINES_WAIT), "log-flush"));
         int exitCode;
         try {
             exitCode = main.run(args);

@@ -1,7 +1,10 @@
 package io.agentgateway.config;
 
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import ch.qos.logback.classic.ClassicConstants;
 import ch.qos.logback.classic.Level;
@@ -40,6 +43,9 @@ import org.slf4j.LoggerFactory;
  */
 public class LogSetup extends ContextAwareBase implements Configurator {
 
+    /** counted down once {@link #flush} has run (main's end) */
+    private static final CountDownLatch FLUSHED = new CountDownLatch(1);
+
     public static final String SYSTEM_PROPERTY = "gateway.log.format";
     public static final String ENV = "GATEWAY__LOG_FORMAT";
     /** What {@link TextLayout} writes, in Logback's pattern language. */
@@ -70,7 +76,7 @@ public class LogSetup extends ContextAwareBase implements Configurator {
      * thread may not get to it; then what waits in the queue is written out (for up to a second). A line logged in
      * that second may come out before the last queued ones. A no-op under an operator's own configuration.
      */
-    public static void flush() {
+    public static synchronized void flush() {
         if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context
                 && context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender(AsyncLogOutput.NAME) instanceof
                         AsyncLogOutput queued) {
@@ -78,6 +84,20 @@ public class LogSetup extends ContextAwareBase implements Configurator {
             root.addAppender(console(context));
             root.detachAppender(queued);
             queued.stop();
+        }
+        FLUSHED.countDown();
+    }
+
+    /**
+     * For a shutdown hook of main's: on SIGTERM the JVM halts as soon as its shutdown hooks are done, and Camel's own
+     * hook can be done (its last line queued) before main, once Camel has stopped, has written the queue out; so
+     * this waits for {@link #flush}, up to {@code most}.
+     */
+    public static void awaitFlush(Duration most) {
+        try {
+            FLUSHED.await(most.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -99,12 +99,12 @@ class LogOutputBlockedIT {
             reader.join(Duration.ofSeconds(10).toMillis());
             assertThat(reader.isAlive()).as("the output ended with the process").isFalse();
             // Camel's last two lines come from two threads at once (main's "shutdown", the hook's "is shutdown"), in
-            // either order; the hook's is the one a stopped output used to drop
-            List<String> last = lines.subList(Math.max(0, lines.size() - 3), lines.size());
+            // either order; both used to be lost now and then (the JVM halting before main wrote the queue out)
+            List<String> last = lines.subList(Math.max(0, lines.size() - 2), lines.size());
             assertThat(last).as(String.join("\n", last))
-                    .anySatisfy(l -> assertThat(l).contains("Apache Camel (Main)").contains("is shutdown"));
-            assertThat(lines.get(lines.size() - 1)).as(String.join("\n", last))
-                    .contains("Apache Camel").contains("shutdown");
+                    .anySatisfy(l -> assertThat(l).contains("Apache Camel (Main)").contains("is shutdown"))
+                    .anySatisfy(l -> assertThat(l).contains("MainSupport").contains("Apache Camel (Main)")
+                            .endsWith(" shutdown"));
         }
     }
 
