@@ -81,7 +81,7 @@ final class RedisSharing implements InstanceSharing {
     static RedisSharing start(CamelContext context, Vertx vertx, GatewaySettings settings, GatewaySettings.Redis redis,
                               ObjectMapper mapper) throws Exception {
         RedisBeans beans = RedisBeans.create(redis);
-        beans.container().watch(settings.queuePrefix() + "replies:" + settings.instanceId());
+        beans.container().watch(settings.replyChannel());
         beans.bind(context.getRegistry());
         Duration longestWait = settings.judgementTimeout().compareTo(settings.requestTimeout()) > 0
                 ? settings.judgementTimeout() : settings.requestTimeout();

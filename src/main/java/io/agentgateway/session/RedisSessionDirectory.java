@@ -85,6 +85,10 @@ public class RedisSessionDirectory implements SessionDirectory {
         return sessionKey(prefix, sessionId, "holder");
     }
 
+    private String ownerKey(String sessionId) {
+        return sessionKey(prefix, sessionId, "owner");
+    }
+
     @Override
     public Optional<String> claim(String sessionId) {
         String previous = redis.execute(CLAIM, List.of(holderKey(sessionId)), self,
@@ -124,7 +128,7 @@ public class RedisSessionDirectory implements SessionDirectory {
      * claimed) or is the identity's own. Expires with the session (blocking: never on an event loop).
      */
     public boolean claimOwner(String sessionId, String identity) {
-        Long own = redis.execute(CLAIM_OWNER, List.of(sessionKey(prefix, sessionId, "owner")), identity,
+        Long own = redis.execute(CLAIM_OWNER, List.of(ownerKey(sessionId)), identity,
                 Long.toString(holderTtl.toMillis()));
         return own != null && own == 1L;
     }
@@ -184,7 +188,7 @@ public class RedisSessionDirectory implements SessionDirectory {
                             self.getBytes(StandardCharsets.UTF_8), Expiration.from(holderTtl),
                             RedisStringCommands.SetOption.SET_IF_ABSENT);
                     ownerHere.apply(sessionId).ifPresent(owner -> connection.stringCommands().set(
-                            sessionKey(prefix, sessionId, "owner").getBytes(StandardCharsets.UTF_8),
+                            ownerKey(sessionId).getBytes(StandardCharsets.UTF_8),
                             owner.getBytes(StandardCharsets.UTF_8), Expiration.from(holderTtl),
                             RedisStringCommands.SetOption.SET_IF_ABSENT));
                 }
