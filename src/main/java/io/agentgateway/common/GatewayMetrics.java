@@ -48,14 +48,17 @@ public interface GatewayMetrics {
 
     void judgementReply(JudgementReply type);
 
-    /**
-     * A client reconnected with {@code last_seq}; {@code recovered} is whether the frames it missed could be sent.
-     * Nothing calls this yet: it is here for the durable-session work, which implements resume.
-     */
+    /** A client reconnected with {@code last_seq}; {@code recovered} is whether the frames it missed could be sent. */
     void resumed(boolean recovered);
 
     /** Token frames waiting for a slow socket went out as one frame: {@code frames} of them. */
     void tokensMerged(int frames);
+
+    /**
+     * A frame was queued to a socket from a thread other than the socket's event loop, which costs a hand-over
+     * between threads. Tokens of an agent call made on the socket's own loop need none.
+     */
+    void frameHandedOver();
 
     /**
      * Where to read the sessions' kept frames from, as gauges: the bytes of frames kept, and the memory their rings
@@ -100,6 +103,10 @@ public interface GatewayMetrics {
 
         @Override
         public void tokensMerged(int frames) {
+        }
+
+        @Override
+        public void frameHandedOver() {
         }
     };
 }

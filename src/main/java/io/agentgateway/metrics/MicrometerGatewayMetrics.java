@@ -50,6 +50,7 @@ public final class MicrometerGatewayMetrics implements GatewayMetrics {
     private final Counter resumedLost;
     private final Counter mergedFrames;
     private final Counter mergedTokenFrames;
+    private final Counter handedOverFrames;
 
     /** @param activeAnswers answers streaming on this instance right now */
     public MicrometerGatewayMetrics(MeterRegistry registry, IntSupplier activeAnswers) {
@@ -85,6 +86,9 @@ public final class MicrometerGatewayMetrics implements GatewayMetrics {
                 .register(registry);
         mergedTokenFrames = Counter.builder("gateway.merged.tokens")
                 .description("Token frames merged into those frames").register(registry);
+        handedOverFrames = Counter.builder("gateway.frames.handed.over")
+                .description("Frames queued to a client's socket from a thread other than its event loop")
+                .register(registry);
     }
 
     @Override
@@ -146,6 +150,11 @@ public final class MicrometerGatewayMetrics implements GatewayMetrics {
     public void tokensMerged(int frames) {
         mergedFrames.increment();
         mergedTokenFrames.increment(frames);
+    }
+
+    @Override
+    public void frameHandedOver() {
+        handedOverFrames.increment();
     }
 
     private Counter toolCall(int status) {

@@ -140,7 +140,7 @@ public class OrderedWebsocketConsumer extends VertxWebsocketConsumer {
         // /ws/{session_id} names its session; /ws has none, and each connection stands for itself
         String sessionId = routingContext.pathParam(GatewayHeaders.SESSION_ID);
         ClientSocket client = new VertxClientSocket(webSocket, connectionKey,
-                sessionId != null ? sessionId : connectionKey);
+                sessionId != null ? sessionId : connectionKey, metrics);
         GatewayMetrics.Socket kind = sessionId != null ? GatewayMetrics.Socket.CHAT : GatewayMetrics.Socket.JUDGEMENT;
         Connection accepted = connections.get(connectionKey);
         connections.put(connectionKey, new Connection(accepted != null ? accepted.lane() : new SerialLane(pool),

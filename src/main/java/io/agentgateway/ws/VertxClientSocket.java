@@ -5,6 +5,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.agentgateway.common.ClientSocket;
+import io.agentgateway.common.GatewayMetrics;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerOptions;
@@ -22,16 +23,20 @@ public final class VertxClientSocket implements ClientSocket {
     private final String connectionKey;
     private final String sessionId;
     private final Executor eventLoop;
+    /** The thread of the socket's event loop; null when not made on one (tests) */
+    private final Thread loopThread;
+    private final GatewayMetrics metrics;
 
     /** Made on the socket's event loop (its OPEN), whose context it keeps for {@link #eventLoop()}. */
-    public VertxClientSocket(ServerWebSocket socket, String connectionKey, String sessionId) {
+    public VertxClientSocket(ServerWebSocket socket, String connectionKey, String sessionId, GatewayMetrics metrics) {
         this.socket = socket;
         this.connectionKey = connectionKey;
         this.sessionId = sessionId;
+        this.metrics = metrics;
         Context context = Vertx.currentContext();
-        this.eventLoop = context != null && context.isEventLoopContext()
-                ? task -> context.runOnContext(v -> task.run())
-                : Runnable::run;
+        boolean onLoop = context != null && context.isEventLoopContext();
+        this.eventLoop = onLoop ? task -> context.runOnContext(v -> task.run()) : Runnable::run;
+        this.loopThread = onLoop ? Thread.currentThread() : null;
     }
 
     @Override
@@ -70,6 +75,9 @@ public final class VertxClientSocket implements ClientSocket {
     private boolean write(Runnable write) {
         if (socket.isClosed()) {
             return false;
+        }
+        if (loopThread != null && Thread.currentThread() != loopThread) {
+            metrics.frameHandedOver(); // Vert.x queues the write to the loop: a hand-over per frame written so
         }
         try {
             write.run();

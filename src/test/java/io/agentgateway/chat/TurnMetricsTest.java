@@ -153,6 +153,10 @@ class TurnMetricsTest {
         @Override
         public void tokensMerged(int frames) {
         }
+
+        @Override
+        public void frameHandedOver() {
+        }
     }
 
     /** A session stream that takes every frame and keeps only the frames' text, for a test to read. */

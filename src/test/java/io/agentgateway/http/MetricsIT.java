@@ -79,6 +79,7 @@ class MetricsIT extends GatewayWithAgent {
                 {"gateway_resumes_total", "recovered", "false"},
                 {"gateway_merged_frames_total"},
                 {"gateway_merged_tokens_total"},
+                {"gateway_frames_handed_over_total"},
                 {"gateway_session_frames_kept_bytes"},
                 {"gateway_session_frames_memory_bytes"}}) {
             String[] labels = java.util.Arrays.copyOfRange(series, 1, series.length);

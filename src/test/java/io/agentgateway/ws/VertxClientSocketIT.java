@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
+import io.agentgateway.common.GatewayMetrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.WebSocket;
@@ -32,7 +33,7 @@ class VertxClientSocketIT {
         String large = "{\"token\":\"" + "é".repeat(40_000) + "\"}"; // 80 KB: more than one frame takes
         // The server writes once the client asks, so the client's handlers are in place before any frame comes.
         HttpServer server = vertx.createHttpServer().webSocketHandler(ws -> ws.textMessageHandler(go -> {
-            VertxClientSocket socket = new VertxClientSocket(ws, "k", "s");
+            VertxClientSocket socket = new VertxClientSocket(ws, "k", "s", GatewayMetrics.NONE);
             assertThat(socket.sendUtf8(small.getBytes(StandardCharsets.UTF_8))).isTrue();
             assertThat(socket.sendUtf8(large.getBytes(StandardCharsets.UTF_8))).isTrue();
         })).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
