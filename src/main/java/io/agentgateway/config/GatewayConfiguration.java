@@ -114,6 +114,7 @@ public class GatewayConfiguration implements CamelConfiguration {
         properties.addOverrideProperty("gateway.instance-id", settings.instanceId());
         properties.addOverrideProperty("gateway.agent.timeout-ms", Long.toString(settings.requestTimeout().toMillis()));
         logStartupFacts(settings);
+        UnreadVariables.warnings(System.getenv(), properties.loadProperties()).forEach(LOG::warn);
 
         Registry registry = context.getRegistry();
         // One Vert.x for the HTTP server, the WebSocket component and timers. Platform-http runs route processing
