@@ -1,14 +1,20 @@
 package io.agentgateway.config;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import io.agentgateway.testing.GatewayProcess;
 import io.agentgateway.testing.RedisFixture;
@@ -19,7 +25,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * What a start loads, from the JVM's own class-loading log of a real gateway process. The Redis client is loaded
  * only when Redis is configured: a gateway without REDIS_HOST loads not one class of Spring Data Redis, Jedis or
- * commons-pool (about 800 classes of start-up time otherwise), and one with it does. The OpenAPI document (swagger)
+ * commons-pool (about 800 classes of start-up time otherwise), nor the gateway's own Redis implementations, and one
+ * with it does. The OpenAPI document (swagger)
  * is built on its first request, not at start-up.
  */
 class StartupClassesIT {
@@ -31,6 +38,8 @@ class StartupClassesIT {
     private static final String SWAGGER = "io.swagger.";
     private static final List<String> REDIS_PACKAGES = List.of(
             "org.springframework.data.redis.", "redis.clients.", "org.apache.commons.pool2.");
+    /** the gateway's own classes that only Redis needs: every one named for it, and two that are not */
+    private static final Set<String> GATEWAY_REDIS_CLASSES = gatewayRedisClasses();
 
     @Test
     void withoutRedisNoRedisClientClassIsLoaded() throws Exception {
@@ -38,6 +47,8 @@ class StartupClassesIT {
 
         assertThat(loaded).as("the log lists the gateway's own classes").contains("io.agentgateway.App");
         assertThat(loaded).filteredOn(StartupClassesIT::isRedisClient).isEmpty();
+        assertThat(GATEWAY_REDIS_CLASSES).as("found in src/main/java").hasSizeGreaterThan(10);
+        assertThat(loaded).filteredOn(c -> GATEWAY_REDIS_CLASSES.contains(c.replaceFirst("\\$.*", ""))).isEmpty();
     }
 
     @Test
@@ -49,6 +60,7 @@ class StartupClassesIT {
             for (String pkg : REDIS_PACKAGES) {
                 assertThat(loaded).as("classes of " + pkg).anyMatch(c -> c.startsWith(pkg));
             }
+            assertThat(loaded).contains("io.agentgateway.config.RedisSharing", "io.agentgateway.queue.JobListExpiry");
         }
     }
 
@@ -84,6 +96,21 @@ class StartupClassesIT {
         HttpResponse<Void> response = HTTP.send(HttpRequest.newBuilder(gateway.url(path)).GET().build(),
                 HttpResponse.BodyHandlers.discarding());
         assertThat(response.statusCode()).as(path).isEqualTo(200);
+    }
+
+    private static Set<String> gatewayRedisClasses() {
+        Path sources = Path.of("src", "main", "java");
+        try (Stream<Path> files = Files.walk(sources)) {
+            Set<String> names = files.map(f -> sources.relativize(f).toString())
+                    .filter(f -> f.matches(".*(Redis|Jedis)[^/]*\\.java"))
+                    .map(f -> f.replace(".java", "").replace('/', '.'))
+                    .collect(Collectors.toCollection(HashSet::new));
+            names.add("io.agentgateway.config.WatchedListenerContainer");
+            names.add("io.agentgateway.queue.JobListExpiry");
+            return names;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static boolean isRedisClient(String className) {
