@@ -60,8 +60,20 @@ class StartupGateIT {
                                 health.headers().firstValue("Retry-After"),
                                 health.headers().firstValue("Content-Type").orElse(""), health.body()));
                     }
-                    // a WebSocket upgrade too (no credentials needed: auth is off), while it is still not ready
+                    // the other REST paths, and a WebSocket upgrade (no credentials needed: auth is off), while it is
+                    // still not ready
                     if (!ready) {
+                        for (HttpRequest rest : List.of(
+                                HttpRequest.newBuilder(gateway.url("/metrics")).GET().build(),
+                                HttpRequest.newBuilder(gateway.url("/openapi.json")).GET().build(),
+                                HttpRequest.newBuilder(gateway.url("/tool/execute/early-session"))
+                                        .header("Content-Type", "application/json")
+                                        .POST(HttpRequest.BodyPublishers.ofString("{\"tool_name\":\"t\"}")).build())) {
+                            HttpResponse<String> r = HTTP.send(rest, HttpResponse.BodyHandlers.ofString());
+                            early.add(new Early(rest.method() + " " + rest.uri().getPath(), r.statusCode(),
+                                    r.headers().firstValue("Retry-After"),
+                                    r.headers().firstValue("Content-Type").orElse(""), r.body()));
+                        }
                         RawHandshake.Response ws = RawHandshake.send(gateway.port(), "/ws/early-session", Map.of());
                         if (ws.status() != 101) {
                             early.add(new Early("upgrade /ws/early-session", ws.status(),
@@ -91,6 +103,8 @@ class StartupGateIT {
                     JsonNode body = MAPPER.readTree(e.body());
                     assertThat(body.path("error").asText()).as(e.toString()).isNotBlank();
                 });
-        assertThat(early).as("WebSocket upgrades were refused too").anyMatch(e -> e.request().startsWith("upgrade"));
+        for (String request : List.of("upgrade", "GET /metrics", "GET /openapi.json", "POST /tool/execute")) {
+            assertThat(early).as(request + " was answered too").anyMatch(e -> e.request().startsWith(request));
+        }
     }
 }
