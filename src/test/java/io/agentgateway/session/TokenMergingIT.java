@@ -85,6 +85,46 @@ class TokenMergingIT {
     }
 
     /**
+     * At the merged frame's size cap, over real sockets: a token is never cut in two, whatever its characters. The
+     * joined-text check of the tests above would pass a token split across two frames, so here every frame must be
+     * a run of whole tokens, the runs must tile the answer in order, and each frame's seq must be its last token's.
+     */
+    @Test
+    void atTheSizeCapEveryFrameIsARunOfWholeTokensUnderItsLastTokensSeq() throws Exception {
+        int cap = 1024;
+        List<String> tokens = WholeTokens.varied(6_000);
+        try (StandInAgent agent = new StandInAgent().script(allAtOnce(tokens));
+             RunningGateway gateway = RunningGateway.builder().agentUrl(agent.url())
+                     .property("gateway.ws.send-buffer-bytes", "16384")
+                     .property("gateway.session.merged-frame-bytes", Integer.toString(cap))
+                     .property("gateway.session.buffer-bytes", Integer.toString(8 << 20))
+                     .start();
+             RawWebSocket slow = RawWebSocket.connect(gateway.port(), "/ws/at-the-cap", 16 * 1024)) {
+            slow.sendText("{\"type\":\"user_message\",\"content\":\"everything, please\"}");
+            // the whole answer waits in the session's stream before the client reads a byte: most of it merges
+            await().atMost(Duration.ofSeconds(30)).until(() -> gateway.get("/metrics").body()
+                    .matches("(?s).*gateway_answers_total\\{outcome=\"completed\"} [1-9].*"));
+            List<String> tokenFrames = new ArrayList<>();
+            JsonNode last;
+            do {
+                RawWebSocket.Frame f = slow.read(Duration.ofSeconds(30));
+                assertThat(f).as("a frame within 30 s (after %d frames)", tokenFrames.size()).isNotNull();
+                assertThat(f.opcode()).isEqualTo(RawWebSocket.TEXT);
+                last = MAPPER.readTree(f.text());
+                if (!last.path("is_final").asBoolean()) {
+                    tokenFrames.add(f.text());
+                }
+            } while (!last.path("is_final").asBoolean());
+            assertThat(last.path("seq").asLong()).as("the final's seq: one per token before it").isEqualTo(tokens.size());
+
+            List<WholeTokens.Range> ranges = WholeTokens.assertTiled(tokens, 0, tokenFrames);
+            List<WholeTokens.Range> merged = ranges.stream().filter(r -> r.tokens() > 1).toList();
+            assertThat(merged).as("frames that merged several tokens, cut at the cap").hasSizeGreaterThan(20);
+            assertThat(merged).allSatisfy(r -> assertThat(r.utf8Bytes()).as("%s", r).isLessThanOrEqualTo(cap));
+        }
+    }
+
+    /**
      * Reads one answer to its final: the text exact, seq strictly increasing, the final's seq one per token before
      * it. Returns the frames it took.
      */

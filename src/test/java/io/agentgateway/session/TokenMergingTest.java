@@ -12,6 +12,8 @@ import io.agentgateway.common.ServerFrames;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -148,6 +150,47 @@ class TokenMergingTest {
         assertThat(joined.toString()).isEqualTo(all.toString());
         assertThat(last).isEqualTo(39);
         assertThat(socket.sent.size()).isBetween(3, 39);
+    }
+
+    /**
+     * The joined-text check above would pass a token cut in two at the cap (its head closing one frame, its tail
+     * opening the next): here every frame must be a run of whole tokens, the runs must tile the answer in order, and
+     * each frame's seq must be its last token's. Several caps, so the cuts fall beside tokens of every kind.
+     */
+    @ParameterizedTest(name = "cap {0} bytes")
+    @ValueSource(ints = {256, 300, 333, 512, 1000})
+    void atTheSizeCapAMergedFrameEndsOnAWholeTokenAndCarriesTheSeqOfItsLastToken(int cap) throws Exception {
+        InMemorySessionStreams s = streams(cap);
+        RecordingSocket socket = attached(s);
+        List<String> tokens = WholeTokens.varied(300);
+        int big = 150;
+        tokens.set(big, "<" + big + ">" + "€\\".repeat(cap / 4) + " "); // over the cap alone
+        socket.writable = false; // every token waits, so the whole run goes out merged on the drain, cut at the cap
+        for (String t : tokens) {
+            token(s, t);
+        }
+        s.append("s", seq -> frames.token("", true, seq));
+        assertThat(socket.sent).isEmpty();
+
+        socket.drain();
+
+        List<String> tokenFrames = socket.sent.subList(0, socket.sent.size() - 1);
+        JsonNode fin = json(socket.sent.get(socket.sent.size() - 1));
+        assertThat(fin.path("is_final").asBoolean()).isTrue();
+        assertThat(fin.path("seq").asLong()).isEqualTo(tokens.size());
+        List<WholeTokens.Range> ranges = WholeTokens.assertTiled(tokens, 0, tokenFrames);
+        List<Integer> mergedRuns = new ArrayList<>();
+        for (WholeTokens.Range r : ranges) {
+            if (r.tokens() > 1) {
+                mergedRuns.add(r.tokens());
+                assertThat(r.utf8Bytes()).as("merged frame %s within the cap", r).isLessThanOrEqualTo(cap);
+            }
+            if (r.first() <= big && big <= r.last()) {
+                assertThat(r.tokens()).as("the token over the cap goes out alone and whole").isEqualTo(1);
+            }
+        }
+        assertThat(ranges.size()).as("the cap cut the run into many frames").isGreaterThan(10);
+        assertThat(merged).as("the metric counts each merged frame's tokens").isEqualTo(mergedRuns);
     }
 
     @Test
