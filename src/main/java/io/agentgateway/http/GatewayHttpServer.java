@@ -6,13 +6,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
+import io.netty.channel.WriteBufferWaterMark;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.ext.web.RoutingContext;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
@@ -59,7 +62,9 @@ public class GatewayHttpServer extends VertxPlatformHttpServer {
      *                        an error frame
      * @param sendBufferBytes each connection's kernel send buffer (SO_SNDBUF), 0 for the system's: a small one makes
      *                        a slow client's socket report itself full sooner, so the frames waiting for it stay
-     *                        in its session stream (merged, bounded) rather than in the kernel
+     *                        in its session stream (merged, bounded) rather than in the kernel. It also bounds the
+     *                        connection's write queue in the process (Netty's high-water mark, 64 KiB by default),
+     *                        which is the other place frames wait unmerged
      * @param connectionGuard wraps the server's request handler: the WebSocket edge's protocol strictness
      *                        (ws/ProtocolStrictness), which works below the router on each upgraded connection
      * @param eventLoops      how many event loops serve connections (GATEWAY__EVENT_LOOPS)
@@ -127,7 +132,8 @@ public class GatewayHttpServer extends VertxPlatformHttpServer {
         String id = getVertx().deployVerticle(() -> new AbstractVerticle() {
             @Override
             public void start(Promise<Void> ready) {
-                vertx.createHttpServer(new HttpServerOptions(options)).requestHandler(handler).listen()
+                vertx.createHttpServer(new HttpServerOptions(options)).connectionHandler(GatewayHttpServer.this::boundWriteQueue)
+                        .requestHandler(handler).listen()
                         .onSuccess(started::add).<Void>mapEmpty().onComplete(ready);
             }
         }, new DeploymentOptions().setInstances(instances)).toCompletionStage().toCompletableFuture()
@@ -136,6 +142,14 @@ public class GatewayHttpServer extends VertxPlatformHttpServer {
             deployments.add(id);
         }
         return started.get(0);
+    }
+
+    /** A connection's write queue counts as full past the send buffer's size too (see the constructor). */
+    private void boundWriteQueue(HttpConnection connection) {
+        if (sendBufferBytes > 0 && connection instanceof ConnectionBase base) {
+            base.channel().config().setWriteBufferWaterMark(
+                    new WriteBufferWaterMark(sendBufferBytes / 2, sendBufferBytes));
+        }
     }
 
     /**

@@ -67,7 +67,7 @@ class TokenMergingIT {
     @Test
     void aSmallSendBufferMakesTheTokensWaitingForASlowClientMergeSooner() throws Exception {
         // 5,000 tokens, about 0.6 MB of frames: the kernel's own (auto-tuned) buffers would take them all, one frame
-        // per token; with GATEWAY__WS_SEND_BUFFER_BYTES at 16 KiB the socket reports itself full after about 100 KB
+        // per token; with GATEWAY__WS_SEND_BUFFER_BYTES at 16 KiB the socket reports itself full after about 60 KB
         int tokens = 5_000;
         Answer answer = Answer.of(tokens, i -> "word-" + i + " " + "x".repeat(40) + " ");
         try (StandInAgent agent = new StandInAgent().script(allAtOnce(answer.tokens()));
@@ -80,7 +80,10 @@ class TokenMergingIT {
             await().atMost(Duration.ofSeconds(30)).until(() -> gateway.get("/metrics").body()
                     .matches("(?s).*gateway_answers_total\\{outcome=\"completed\"} [1-9].*"));
             int frames = readAnswer(slow, answer.text(), tokens);
-            assertThat(frames).as("frames for %d tokens and a final", tokens).isLessThan(tokens / 2);
+            // single-token frames until the kernel's buffers at both ends (each twice the size asked) and the
+            // gateway's write queue, bounded by the setting too, are full: about 590 here; with the write queue at
+            // Netty's own 64 KiB, 720 to 820. Then the rest merged.
+            assertThat(frames).as("frames for %d tokens and a final", tokens).isLessThan(660);
         }
     }
 
