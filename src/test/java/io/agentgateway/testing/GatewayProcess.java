@@ -11,10 +11,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 import io.agentgateway.App;
 
@@ -60,15 +62,34 @@ public final class GatewayProcess implements AutoCloseable {
      */
     public static GatewayProcess launch(String name, Map<String, String> env, List<String> jvmOptions,
                                         ProcessBuilder.Redirect output) throws IOException {
+        return launch(name, env, jvmOptions, output, null);
+    }
+
+    /**
+     * Starts an instance that runs in {@code workDir} (null: this one), so that it reads that directory's
+     * application.properties and routes/ (an operator's edited copies), and waits until /health answers.
+     */
+    public static GatewayProcess start(String name, Map<String, String> env, Path workDir) throws Exception {
+        return launch(name, env, List.of(), null, workDir).awaitHealthy();
+    }
+
+    private static GatewayProcess launch(String name, Map<String, String> env, List<String> jvmOptions,
+                                         ProcessBuilder.Redirect output, Path workDir) throws IOException {
         int port = RunningGateway.freePort();
         String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
         Path log = Path.of("target", "gateway-" + name + "-" + port + ".log");
         Files.createDirectories(log.getParent());
         List<String> command = new ArrayList<>(List.of(java, "-Xmx256m"));
         command.addAll(jvmOptions);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), App.class.getName()));
+        // absolute, so that the class path holds from another working directory too
+        String classPath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+                .map(p -> Path.of(p).toAbsolutePath().toString()).collect(Collectors.joining(File.pathSeparator));
+        command.addAll(List.of("-cp", classPath, App.class.getName()));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(output != null ? output : ProcessBuilder.Redirect.to(log.toFile()));
+                .redirectOutput(output != null ? output : ProcessBuilder.Redirect.to(log.toAbsolutePath().toFile()));
+        if (workDir != null) {
+            pb.directory(workDir.toFile());
+        }
         Map<String, String> environment = new LinkedHashMap<>(env);
         environment.put("HOST", "127.0.0.1");
         environment.put("PORT", Integer.toString(port));

@@ -24,7 +24,7 @@ public final class StandInAgent implements AutoCloseable {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     /** What was sent to the agent. */
-    public record Request(String uri, MultiMap headers, JsonNode body) {
+    public record Request(String method, String uri, MultiMap headers, JsonNode body) {
         public String lastUserMessage() {
             JsonNode messages = body.path("messages");
             return messages.get(messages.size() - 1).path("content").asText();
@@ -79,7 +79,7 @@ public final class StandInAgent implements AutoCloseable {
             } catch (Exception e) {
                 body = MAPPER.createObjectNode();
             }
-            Request r = new Request(req.uri(), req.headers(), body);
+            Request r = new Request(req.method().name(), req.uri(), req.headers(), body);
             requests.add(r);
             HttpServerResponse response = req.response();
             response.closeHandler(v -> {
