@@ -96,8 +96,7 @@ public final class ServerFrames {
      * token texts joined) under {@code seq}, the highest seq of the frames it stands for.
      */
     public static byte[] mergedToken(byte[] quotedText, long seq) {
-        byte[] frame = new byte[TOKEN_HEAD_UTF8.length + quotedText.length + OPEN_TOKEN_TAIL_UTF8.length
-                + digits(seq) + 1];
+        byte[] frame = new byte[mergedTokenBytes(quotedText.length, seq)];
         int at = put(frame, 0, TOKEN_HEAD_UTF8);
         at = put(frame, at, quotedText);
         return endToken(frame, at, seq);
@@ -122,6 +121,11 @@ public final class ServerFrames {
             frame[at++] = (byte) token.charAt(i);
         }
         return endToken(frame, at, seq);
+    }
+
+    /** The size of the {@link #mergedToken} frame of {@code quotedTextBytes} of text under {@code seq}. */
+    public static int mergedTokenBytes(int quotedTextBytes, long seq) {
+        return TOKEN_HEAD_UTF8.length + quotedTextBytes + OPEN_TOKEN_TAIL_UTF8.length + digits(seq) + 1;
     }
 
     /** Where the token text of a frame {@link #tokenUtf8} or {@link #mergedToken} made for {@code seq} ends. */

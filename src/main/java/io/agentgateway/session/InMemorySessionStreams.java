@@ -941,23 +941,28 @@ public class InMemorySessionStreams implements SessionStreams {
 
     /**
      * The position of the last kept frame that goes out merged with the one at {@code at}: the run of token frames
-     * from it, up to the merged frame's size limit; {@code at} itself when it is not a token or is alone. Holds the
-     * lock.
+     * from it whose merged frame stays within the size limit (the texts joined in one envelope, not the frames'
+     * sizes added); {@code at} itself when it is not a token or is alone. Holds the lock.
      */
     private int lastToMerge(Log log, int at) {
         Entry e = log.frames.get(at);
         if (!e.mergeable()) {
             return at;
         }
+        int from = ServerFrames.tokenTextStart();
         int end = (int) (log.nextSeq - 1 - log.firstKept());
-        int bytes = e.bytes();
+        int text = e.tokenEnd() - from;
         int last = at;
         while (last < end) {
             Entry n = log.frames.get(last + 1);
-            if (!n.mergeable() || bytes + n.bytes() > mergedFrameBytes) {
+            if (!n.mergeable()) {
                 break;
             }
-            bytes += n.bytes();
+            int withNext = text + n.tokenEnd() - from;
+            if (ServerFrames.mergedTokenBytes(withNext, n.seq()) > mergedFrameBytes) {
+                break;
+            }
+            text = withNext;
             last++;
         }
         return last;

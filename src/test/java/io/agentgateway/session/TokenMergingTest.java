@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentgateway.common.ServerFrames;
@@ -189,7 +190,16 @@ class TokenMergingTest {
                 assertThat(r.tokens()).as("the token over the cap goes out alone and whole").isEqualTo(1);
             }
         }
-        assertThat(ranges.size()).as("the cap cut the run into many frames").isGreaterThan(10);
+        // and as full as the cap allows: each frame but the last would have gone over it with the next token's
+        // quoted text joined in (and that token's seq), so frames are not cut short of it
+        for (int i = 0; i < ranges.size() - 1; i++) {
+            WholeTokens.Range r = ranges.get(i);
+            int next = r.last() + 1;
+            int withNext = r.utf8Bytes() + JsonStringEncoder.getInstance().quoteAsUTF8(tokens.get(next)).length
+                    + Long.toString(next).length() - Long.toString(r.seq()).length();
+            assertThat(withNext).as("frame %s with token %d joined in goes over the cap", r, next).isGreaterThan(cap);
+        }
+        assertThat(ranges.size()).as("the cap cut the run into several frames").isGreaterThan(3);
         assertThat(merged).as("the metric counts each merged frame's tokens").isEqualTo(mergedRuns);
     }
 
