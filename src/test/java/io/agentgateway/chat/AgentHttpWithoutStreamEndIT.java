@@ -4,12 +4,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.stream.Stream;
 
 import io.agentgateway.testing.RunningGateway;
 import io.agentgateway.testing.StandInAgent;
 import io.agentgateway.testing.WsClient;
 import io.agentgateway.testing.WsClient.Frame;
+import io.agentgateway.testing.YamlRoutes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,13 +33,7 @@ class AgentHttpWithoutStreamEndIT {
 
     @BeforeAll
     void start() throws Exception {
-        Files.copy(Path.of("application.properties"), dir.resolve("application.properties"));
-        Path routes = Files.createDirectory(dir.resolve("routes"));
-        try (Stream<Path> files = Files.list(Path.of("routes"))) {
-            for (Path f : files.toList()) {
-                Files.copy(f, routes.resolve(f.getFileName()));
-            }
-        }
+        Path routes = YamlRoutes.copyOperatorFiles(dir);
         String yaml = Files.readString(routes.resolve("agent-http.yaml"));
         String without = yaml.replaceAll("(?m)^\\s*streamEnd:.*\\n", "");
         assertThat(without).isNotEqualTo(yaml).doesNotContain("streamEnd:");

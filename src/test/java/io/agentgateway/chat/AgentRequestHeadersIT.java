@@ -6,13 +6,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentgateway.testing.GatewayProcess;
 import io.agentgateway.testing.RawWebSocket;
 import io.agentgateway.testing.StandInAgent;
+import io.agentgateway.testing.YamlRoutes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,13 +41,7 @@ class AgentRequestHeadersIT {
 
     @BeforeAll
     void start() throws Exception {
-        Files.copy(Path.of("application.properties"), dir.resolve("application.properties"));
-        Path routes = Files.createDirectory(dir.resolve("routes"));
-        try (Stream<Path> files = Files.list(Path.of("routes"))) {
-            for (Path f : files.toList()) {
-                Files.copy(f, routes.resolve(f.getFileName()));
-            }
-        }
+        Path routes = YamlRoutes.copyOperatorFiles(dir);
         String yaml = Files.readString(routes.resolve("agent-http.yaml"));
         // one more header just before the call, as an operator adds an agent's API key
         String withKey = yaml.replace("        - to:\n", """

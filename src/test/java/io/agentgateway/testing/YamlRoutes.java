@@ -1,7 +1,11 @@
 package io.agentgateway.testing;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Properties;
+import java.util.stream.Stream;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.support.PluginHelper;
@@ -29,6 +33,21 @@ public final class YamlRoutes {
         p.put("gateway.demo-worker.delay-ms", "0");
         p.putAll(overrides);
         return p;
+    }
+
+    /**
+     * Copies the files operators edit, application.properties and routes/, into {@code dir}, for a test to change
+     * them as an operator would and run a gateway there; returns the copy's routes directory.
+     */
+    public static Path copyOperatorFiles(Path dir) throws IOException {
+        Files.copy(Path.of("application.properties"), dir.resolve("application.properties"));
+        Path routes = Files.createDirectory(dir.resolve("routes"));
+        try (Stream<Path> files = Files.list(Path.of("routes"))) {
+            for (Path f : files.toList()) {
+                Files.copy(f, routes.resolve(f.getFileName()));
+            }
+        }
+        return routes;
     }
 
     public static void load(CamelContext context, String... files) throws Exception {
