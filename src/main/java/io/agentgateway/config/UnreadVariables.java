@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  */
 final class UnreadVariables {
 
-    static final String PREFIX = "GATEWAY__";
+    private static final String PREFIX = "GATEWAY__";
     private static final Pattern ENV_PLACEHOLDER = Pattern.compile("\\{\\{env:([A-Za-z0-9_]+)");
     /** settings that were removed, with why nothing replaces them */
     private static final Map<String, String> REMOVED = Map.of("GATEWAY__VIRTUAL_THREADS",
@@ -29,8 +29,8 @@ final class UnreadVariables {
     /** One warning per variable set in {@code env} that nothing in {@code properties} reads, by name. */
     static List<String> warnings(Map<String, String> env, Properties properties) {
         Set<String> read = new TreeSet<>(Set.of(LogSetup.ENV));
-        for (String value : properties.stringPropertyNames()) {
-            Matcher m = ENV_PLACEHOLDER.matcher(properties.getProperty(value));
+        for (String key : properties.stringPropertyNames()) {
+            Matcher m = ENV_PLACEHOLDER.matcher(properties.getProperty(key));
             while (m.find()) {
                 read.add(m.group(1));
             }

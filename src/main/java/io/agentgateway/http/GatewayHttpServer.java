@@ -132,7 +132,8 @@ public class GatewayHttpServer extends VertxPlatformHttpServer {
         String id = getVertx().deployVerticle(() -> new AbstractVerticle() {
             @Override
             public void start(Promise<Void> ready) {
-                vertx.createHttpServer(new HttpServerOptions(options)).connectionHandler(GatewayHttpServer.this::boundWriteQueue)
+                vertx.createHttpServer(new HttpServerOptions(options))
+                        .connectionHandler(GatewayHttpServer.this::boundWriteQueue)
                         .requestHandler(handler).listen()
                         .onSuccess(started::add).<Void>mapEmpty().onComplete(ready);
             }
