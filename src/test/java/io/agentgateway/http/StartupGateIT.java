@@ -63,6 +63,7 @@ class StartupGateIT {
                     // the other REST paths, and a WebSocket upgrade (no credentials needed: auth is off), while it is
                     // still not ready
                     if (!ready) {
+                        // the gate may open between these requests: an answer the ready gateway gives is not early
                         for (HttpRequest rest : List.of(
                                 HttpRequest.newBuilder(gateway.url("/metrics")).GET().build(),
                                 HttpRequest.newBuilder(gateway.url("/openapi.json")).GET().build(),
@@ -70,6 +71,9 @@ class StartupGateIT {
                                         .header("Content-Type", "application/json")
                                         .POST(HttpRequest.BodyPublishers.ofString("{\"tool_name\":\"t\"}")).build())) {
                             HttpResponse<String> r = HTTP.send(rest, HttpResponse.BodyHandlers.ofString());
+                            if (r.statusCode() == (rest.method().equals("POST") ? 401 : 200)) {
+                                continue; // ready: 401 for a tool call without the internal key, 200 for the rest
+                            }
                             early.add(new Early(rest.method() + " " + rest.uri().getPath(), r.statusCode(),
                                     r.headers().firstValue("Retry-After"),
                                     r.headers().firstValue("Content-Type").orElse(""), r.body()));
