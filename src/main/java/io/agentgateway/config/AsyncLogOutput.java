@@ -1,5 +1,11 @@
 package io.agentgateway.config;
 
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import ch.qos.logback.classic.AsyncAppender;
@@ -7,6 +13,8 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.LoggingEvent;
+import ch.qos.logback.core.Appender;
+import ch.qos.logback.core.UnsynchronizedAppenderBase;
 
 /**
  * The gateway's log output, written by a thread of its own: whoever logs (an event loop telling of a failed answer,
@@ -17,6 +25,9 @@ import ch.qos.logback.classic.spi.LoggingEvent;
  * Logback's {@link AsyncAppender} with {@code neverBlock}: when the queue is four-fifths full, INFO and below are
  * dropped first; when it is full, everything. What it drops it counts here, and says so (one WARN line) as soon as
  * the queue has room again, so a gap in the log is never silent.
+ * <p>
+ * At the JVM's exit, {@link #writeThrough} has each line written by whoever logs it, once the queue is out: a shutdown
+ * hook's last line is then neither dropped by a queue still full nor left to a thread the exiting JVM does not wait for.
  */
 final class AsyncLogOutput extends AsyncAppender {
 
@@ -29,6 +40,13 @@ final class AsyncLogOutput extends AsyncAppender {
 
     private final AtomicLong dropped = new AtomicLong();
     private final RepeatThrottle throttle;
+    /** the outputs themselves, which {@link #writeThrough} writes to directly */
+    private final List<Appender<ILoggingEvent>> outputs = new CopyOnWriteArrayList<>();
+    /** calls of {@link #append} under way, so that none still puts a line in the queue once it is drained */
+    private final AtomicInteger appending = new AtomicInteger();
+    private final CountDownLatch drained = new CountDownLatch(1);
+    private volatile boolean writeThrough;
+    private volatile ILoggingEvent drainedMarker;
 
     /** @param throttle which libraries' repeated lines are thinned */
     AsyncLogOutput(RepeatThrottle throttle) {
@@ -38,8 +56,59 @@ final class AsyncLogOutput extends AsyncAppender {
         setNeverBlock(true);
     }
 
+    /** The queue's thread writes to {@code output} (through a watch for {@link #writeThrough}'s marker). */
+    @Override
+    public void addAppender(Appender<ILoggingEvent> output) {
+        outputs.add(output);
+        UnsynchronizedAppenderBase<ILoggingEvent> watched = new UnsynchronizedAppenderBase<>() {
+            @Override
+            protected void append(ILoggingEvent event) {
+                if (event == drainedMarker) {
+                    drained.countDown(); // every line queued before it is out
+                } else {
+                    output.doAppend(event);
+                }
+            }
+        };
+        watched.setContext(output.getContext());
+        watched.start();
+        super.addAppender(watched);
+    }
+
+    /**
+     * From now on each line is written by the thread that logs it, in the order it comes; then waits, up to
+     * {@code most}, until the lines queued before are out. For the JVM's exit only: a stalled output then holds up
+     * whoever logs.
+     */
+    void writeThrough(Duration most) throws InterruptedException {
+        writeThrough = true;
+        long deadline = System.nanoTime() + most.toNanos();
+        while (appending.get() > 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait(); // a call that saw the old mode is putting its line in the queue
+        }
+        ILoggingEvent marker = notice("the log output is written directly from here on");
+        drainedMarker = marker;
+        super.append(marker);
+        drained.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+
     @Override
     protected void append(ILoggingEvent event) {
+        appending.incrementAndGet();
+        try {
+            if (writeThrough) {
+                for (Appender<ILoggingEvent> output : outputs) {
+                    output.doAppend(event);
+                }
+            } else {
+                queue(event);
+            }
+        } finally {
+            appending.decrementAndGet();
+        }
+    }
+
+    private void queue(ILoggingEvent event) {
         long leftOut = throttle.letThrough(event);
         if (leftOut == RepeatThrottle.LEAVE_OUT) {
             return;

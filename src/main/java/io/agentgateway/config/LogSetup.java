@@ -80,10 +80,12 @@ public class LogSetup extends ContextAwareBase implements Configurator {
         if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context
                 && context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender(AsyncLogOutput.NAME) instanceof
                         AsyncLogOutput queued) {
-            ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
-            root.addAppender(console(context));
-            root.detachAppender(queued);
-            queued.stop();
+            // the output stays attached and started: a line that raced with this switch is still written
+            try {
+                queued.writeThrough(Duration.ofSeconds(1));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         FLUSHED.countDown();
     }
