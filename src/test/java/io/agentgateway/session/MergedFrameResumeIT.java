@@ -180,21 +180,13 @@ class MergedFrameResumeIT {
     private StandInAgent.Script burstThenRest() {
         return (r, response, vertx) -> {
             response.setChunked(true).putHeader("Content-Type", "text/event-stream");
-            response.write(sse(TOKENS.subList(0, BURST)));
+            response.write(StandInAgent.openAiEvents(TOKENS.subList(0, BURST)));
             Context here = vertx.getOrCreateContext();
             release.thenRun(() -> here.runOnContext(v -> {
                 if (!response.closed()) {
-                    response.end(sse(TOKENS.subList(BURST, TOKENS.size())) + "data: [DONE]\n\n");
+                    response.end(StandInAgent.openAiEvents(TOKENS.subList(BURST, TOKENS.size())) + "data: [DONE]\n\n");
                 }
             }));
         };
-    }
-
-    private static String sse(List<String> tokens) {
-        StringBuilder body = new StringBuilder();
-        for (String t : tokens) {
-            body.append("data: {\"choices\":[{\"delta\":{\"content\":").append(StandInAgent.json(t)).append("}}]}\n\n");
-        }
-        return body.toString();
     }
 }

@@ -166,12 +166,7 @@ class TokenMergingIT {
     private static StandInAgent.Script allAtOnce(List<String> tokens) {
         return (r, response, vertx) -> {
             response.setChunked(true).putHeader("Content-Type", "text/event-stream");
-            StringBuilder body = new StringBuilder();
-            for (String t : tokens) {
-                body.append("data: {\"choices\":[{\"delta\":{\"content\":")
-                        .append(StandInAgent.json(t)).append("}}]}\n\n");
-            }
-            response.end(body.append("data: [DONE]\n\n").toString());
+            response.end(StandInAgent.openAiEvents(tokens) + "data: [DONE]\n\n");
         };
     }
 }

@@ -221,6 +221,18 @@ public final class StandInAgent implements AutoCloseable {
         return out;
     }
 
+    /**
+     * The OpenAI SSE events that carry {@code tokens}, one an event, in their shortest form (no role, no [DONE]): a
+     * body, or part of one, written at once.
+     */
+    public static String openAiEvents(List<String> tokens) {
+        StringBuilder body = new StringBuilder();
+        for (String t : tokens) {
+            body.append("data: {\"choices\":[{\"delta\":{\"content\":").append(json(t)).append("}}]}\n\n");
+        }
+        return body.toString();
+    }
+
     public static String json(String s) {
         try {
             return MAPPER.writeValueAsString(s);
